@@ -1,0 +1,108 @@
+# brownout build.
+#
+#   make            build/torture and build/lfstool (-O2, -Werror)
+#   make test       every test under ASan+UBSan; last line "N passed, N failed"
+#   make torture    every suite, every geometry, every fault model (long)
+#   make bench      the benchmarks whose figures are in the README
+#
+# LFS_DIR=path builds against another littlefs-API core (lfs.h, lfs.c,
+# lfs_util.h, lfs_util.c). BUILD=dir puts the outputs elsewhere.
+
+BUILD    ?= build
+LFS_DIR  ?= lfs
+SANITIZE ?= 0
+PYTHON   ?= $(shell scripts/find-python)
+
+ifeq ($(SANITIZE),1)
+XFLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+XLDFLAGS:= -fsanitize=address,undefined
+else
+XFLAGS  := -O2
+XLDFLAGS:=
+endif
+
+WARNINGS := -std=c99 -Wall -Wextra -Werror
+CFLAGS   += $(WARNINGS) -g $(XFLAGS) -I$(LFS_DIR) -Ibd_emu -Iharness -MMD -MP
+LDFLAGS  += $(XLDFLAGS)
+
+BD_SRC      := $(wildcard bd_emu/*.c)
+LFS_SRC     := $(wildcard $(LFS_DIR)/*.c)
+HARNESS_SRC := $(wildcard harness/*.c)
+LFSTOOL_SRC := $(wildcard runners/lfstool/*.c)
+BENCH_SRC   := $(wildcard runners/bench/bench_*.c)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LFS_OBJ := $(patsubst $(LFS_DIR)/%.c,$(BUILD)/obj/lfs-core/%.o,$(LFS_SRC))
+
+# Layers, linked top-down: harness -> core -> device.
+LIBS := $(if $(HARNESS_SRC),$(BUILD)/libharness.a) $(BUILD)/liblfs.a \
+        $(if $(BD_SRC),$(BUILD)/libbd_emu.a)
+
+UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+BENCHES := $(patsubst runners/bench/%.c,$(BUILD)/%,$(BENCH_SRC))
+
+.PHONY: all asan units benches test torture bench clean deps
+.DEFAULT_GOAL := all
+
+all: $(if $(LFSTOOL_SRC),$(BUILD)/lfstool) $(TORTURE_PROGRAM)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/lfs-core/%.o: $(LFS_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libbd_emu.a: $(call obj,$(BD_SRC))
+$(BUILD)/liblfs.a: $(LFS_OBJ)
+$(BUILD)/libharness.a: $(call obj,$(HARNESS_SRC))
+$(BUILD)/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lfstool: $(call obj,$(LFSTOOL_SRC)) $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/bench_%: $(BUILD)/obj/runners/bench/bench_%.o $(LIBS)
+	$(CC) $(LDFLAGS) $^ -lm -o $@
+
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -lm -o $@
+
+units: $(UNITS)
+benches: $(BENCHES)
+
+# ---- torture: the case compiler and the runner --------------------------
+# Sets TORTURE_PROGRAM (built by `make`), the `torture` job, and
+# TORTURE_QUICK: the --summary-program run that `make test` adds.
+
+# ---- top-level jobs ----------------------------------------------------------
+
+deps:
+	@scripts/ensure-deps $(DEPS)
+
+asan:
+	$(MAKE) BUILD=build/asan SANITIZE=1 all units
+
+test: DEPS = libcmocka-dev python3-pytest python3-toml
+test: deps
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory run-tests PYTHON="$$(scripts/find-python)"
+
+run-tests:
+	@BROWNOUT_BUILD=build/asan $(PYTHON) scripts/run_tests.py \
+	    --units "$(patsubst %,build/asan/unit/%,$(notdir $(UNITS)))" \
+	    --pytest tests/py $(TORTURE_QUICK)
+
+bench: DEPS = python3-toml
+bench: deps
+	@$(MAKE) --no-print-directory benches
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
