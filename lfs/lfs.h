@@ -160,7 +160,80 @@ struct lfs_file_config {
 typedef struct lfs lfs_t;
 typedef struct lfs_file lfs_file_t;
 typedef struct lfs_dir lfs_dir_t;
-/* (struct bodies: written with the core) */
+
+/* A window of cached bytes of one block, or of an inline file's data when
+ * block is LFS_BLOCK_INLINE.  The buffer is cache_size bytes. */
+typedef struct lfs_cache {
+    lfs_block_t block;
+    lfs_off_t off;
+    lfs_size_t size;
+    uint8_t *buffer;
+} lfs_cache_t;
+
+/* A fetched metadata pair: which block holds its newest valid commit, where
+ * that commit ends, and what the log says about the pair itself. */
+typedef struct lfs_mdir {
+    lfs_block_t pair[2];    /* pair[0]: the block in use */
+    uint32_t rev;           /* revision count of pair[0] */
+    lfs_off_t off;          /* end of the last valid commit */
+    uint32_t etag;          /* tag the next commit chains its tags from */
+    uint16_t count;         /* number of ids in the pair */
+    bool erased;            /* bytes after off are known erased */
+    bool split;             /* tail is a hard tail: the directory goes on */
+    lfs_block_t tail[2];    /* next pair in the threaded list, or null */
+} lfs_mdir_t;
+
+/* Global state: the xor of every pair's delta.  tag holds a pending move
+ * (type and id, source pair in pair) and the orphan count in its size. */
+typedef struct lfs_gstate {
+    uint32_t tag;
+    lfs_block_t pair[2];
+} lfs_gstate_t;
+
+/* Brent's cycle detector for one walk along a chain of metadata pairs. */
+typedef struct lfs_chainwalk {
+    lfs_block_t pair[2];
+    lfs_size_t steps;
+    lfs_size_t power;
+} lfs_chainwalk_t;
+
+struct lfs_dir {
+    lfs_mdir_t m;           /* pair being read */
+    lfs_block_t head[2];    /* first pair of the directory */
+    uint16_t id;            /* next id to read in m */
+    lfs_off_t pos;          /* position as lfs_dir_tell reports it */
+    lfs_chainwalk_t walk;   /* loop guard over the hard-tail chain */
+};
+
+struct lfs_file {
+    lfs_mdir_t m;           /* pair holding the file's entry */
+    uint16_t id;            /* id of the entry in m */
+    uint32_t flags;         /* LFS_O_* and internal LFS_F_* */
+    lfs_off_t pos;          /* file position */
+    lfs_block_t block;      /* block of pos while reading */
+    lfs_off_t off;          /* offset of pos in block */
+    struct lfs_ctz {
+        lfs_block_t head;   /* last block of the skip-list */
+        lfs_size_t size;    /* file size */
+    } ctz;
+    lfs_cache_t cache;      /* the file's own read window */
+    const struct lfs_file_config *cfg;
+};
+
+struct lfs {
+    const struct lfs_config *cfg;
+    lfs_cache_t rcache;     /* read cache for metadata */
+    lfs_cache_t pcache;     /* program cache (used by the write path) */
+    lfs_block_t root[2];    /* root directory pair */
+    lfs_gstate_t gstate;    /* global state summed at mount */
+    lfs_gstate_t gdisk;     /* global state as it is on disk */
+    uint32_t seed;          /* mixed from commit CRCs; seeds the allocator */
+    uint32_t disk_version;  /* on-disk version from the superblock */
+    lfs_size_t block_count; /* from the config, or from disk if that is 0 */
+    lfs_size_t name_max;
+    lfs_size_t file_max;
+    lfs_size_t attr_max;
+};
 
 /* Filesystem */
 int lfs_format(lfs_t *lfs, const struct lfs_config *config);

@@ -1,0 +1,146 @@
+/*
+ * lfs_internal.h - what the core's layers offer each other.
+ *
+ * Layers, top down; requests only go down:
+ *   lfs.c                      public API: argument checks, dispatch
+ *   lfs_mount.c lfs_fs.c       mount/superblock, filesystem-wide calls
+ *   lfs_dir.c lfs_file.c       directories and lookups, files
+ *   lfs_path.c                 path parsing (pure string work)
+ *   lfs_mdir.c lfs_ctz.c       metadata pairs, CTZ skip-lists
+ *   lfs_gstate.c               global state (used by mdir and mount)
+ *   lfs_cache.c                block cache over the device callbacks
+ * The "raw" functions assume their arguments were checked by lfs.c.
+ */
+#ifndef LFS_INTERNAL_H
+#define LFS_INTERNAL_H
+
+#include "lfs.h"
+#include "lfs_tag.h"
+
+/* Internal file flags, above the LFS_O_* bits. */
+#define LFS_F_READING 0x040000u /* block/off locate pos */
+#define LFS_F_INLINE  0x100000u /* data lives in the metadata pair */
+
+/* Results of comparing on-disk bytes with a buffer. */
+enum lfs_cmp {
+    LFS_CMP_EQ = 0,
+    LFS_CMP_LT = 1,     /* disk < buffer */
+    LFS_CMP_GT = 2,     /* disk > buffer */
+};
+
+/* ---- lfs_cache.c -------------------------------------------------------- */
+void lfs_cache_drop(lfs_cache_t *cache);
+void lfs_cache_zero(const lfs_t *lfs, lfs_cache_t *cache);
+int lfs_bd_read(lfs_t *lfs, const lfs_cache_t *pcache, lfs_cache_t *rcache,
+        lfs_size_t hint, lfs_block_t block, lfs_off_t off,
+        void *buffer, lfs_size_t size);
+int lfs_bd_crc(lfs_t *lfs, const lfs_cache_t *pcache, lfs_cache_t *rcache,
+        lfs_size_t hint, lfs_block_t block, lfs_off_t off, lfs_size_t size,
+        uint32_t *crc);
+int lfs_bd_cmp(lfs_t *lfs, const lfs_cache_t *pcache, lfs_cache_t *rcache,
+        lfs_size_t hint, lfs_block_t block, lfs_off_t off,
+        const void *buffer, lfs_size_t size);
+
+/* ---- lfs_gstate.c ------------------------------------------------------- */
+void lfs_gstate_xor(lfs_gstate_t *a, const lfs_gstate_t *b);
+bool lfs_gstate_iszero(const lfs_gstate_t *a);
+uint32_t lfs_gstate_orphans(const lfs_gstate_t *a);
+bool lfs_gstate_hasmove(const lfs_gstate_t *a);
+bool lfs_gstate_hasmovehere(const lfs_gstate_t *a, const lfs_block_t pair[2]);
+void lfs_gstate_fromdisk(lfs_gstate_t *a, const uint8_t raw[12]);
+int lfs_gstate_collect(lfs_t *lfs, const lfs_mdir_t *dir,
+        lfs_gstate_t *gstate);
+void lfs_gstate_finish(lfs_gstate_t *a);
+
+/* ---- lfs_mdir.c --------------------------------------------------------- */
+bool lfs_pair_isnull(const lfs_block_t pair[2]);
+bool lfs_pair_sharesblock(const lfs_block_t a[2], const lfs_block_t b[2]);
+bool lfs_pair_issame(const lfs_block_t a[2], const lfs_block_t b[2]);
+void lfs_pair_fromdisk(lfs_block_t pair[2], const uint8_t raw[8]);
+int lfs_mdir_newest(uint32_t rev0, bool ok0, uint32_t rev1, bool ok1);
+
+/* Called by a fetch for every tag it walks that matches (fmask, ftag);
+ * (block, off) locate the tag's data.  Returns an lfs_cmp result, or a
+ * negative error (LFS_ERR_CORRUPT rejects the commit). */
+typedef int (*lfs_mdir_match_t)(void *data, lfs_tag_t tag,
+        lfs_block_t block, lfs_off_t off);
+
+/* Match argument for lfs_mdir_namecmp: compares name tags with a name. */
+struct lfs_mdir_name {
+    lfs_t *lfs;
+    const void *name;
+    lfs_size_t size;
+};
+int lfs_mdir_namecmp(void *data, lfs_tag_t tag,
+        lfs_block_t block, lfs_off_t off);
+
+lfs_stag_t lfs_mdir_fetchmatch(lfs_t *lfs, lfs_mdir_t *dir,
+        const lfs_block_t pair[2], lfs_tag_t fmask, lfs_tag_t ftag,
+        uint16_t *id, lfs_mdir_match_t match, void *data);
+int lfs_mdir_fetch(lfs_t *lfs, lfs_mdir_t *dir, const lfs_block_t pair[2]);
+lfs_stag_t lfs_mdir_getslice(lfs_t *lfs, const lfs_mdir_t *dir,
+        lfs_tag_t gmask, lfs_tag_t gtag,
+        lfs_off_t goff, void *gbuffer, lfs_size_t gsize);
+lfs_stag_t lfs_mdir_get(lfs_t *lfs, const lfs_mdir_t *dir,
+        lfs_tag_t gmask, lfs_tag_t gtag, void *buffer);
+int lfs_mdir_getread(lfs_t *lfs, const lfs_mdir_t *dir,
+        lfs_cache_t *rcache, lfs_size_t hint,
+        lfs_tag_t gmask, lfs_tag_t gtag,
+        lfs_off_t off, void *buffer, lfs_size_t size);
+
+/* Cycle detection along tail chains (Brent).  Start a walk, then step it
+ * with each pair about to be fetched; a repeat gives LFS_ERR_CORRUPT. */
+void lfs_chainwalk_start(lfs_chainwalk_t *walk);
+int lfs_chainwalk_step(lfs_chainwalk_t *walk, const lfs_block_t pair[2]);
+
+/* ---- lfs_ctz.c ---------------------------------------------------------- */
+lfs_off_t lfs_ctz_index(lfs_size_t block_size, lfs_off_t *off);
+int lfs_ctz_find(lfs_t *lfs, lfs_cache_t *rcache,
+        lfs_block_t head, lfs_size_t size, lfs_off_t pos,
+        lfs_block_t *block, lfs_off_t *off);
+int lfs_ctz_check(const lfs_t *lfs, lfs_block_t head, lfs_size_t size);
+int lfs_ctz_traverse(lfs_t *lfs, lfs_cache_t *rcache,
+        lfs_block_t head, lfs_size_t size,
+        int (*cb)(void *data, lfs_block_t block), void *data);
+
+/* ---- lfs_path.c --------------------------------------------------------- */
+lfs_ssize_t lfs_path_next(const char **path, bool isdir);
+
+/* ---- lfs_dir.c ---------------------------------------------------------- */
+lfs_stag_t lfs_dir_lookup(lfs_t *lfs, lfs_mdir_t *dir, const char **path,
+        uint16_t *id);
+int lfs_dir_entryinfo(lfs_t *lfs, lfs_mdir_t *dir, uint16_t id,
+        struct lfs_info *info);
+int lfs_rawstat(lfs_t *lfs, const char *path, struct lfs_info *info);
+int lfs_dir_rawopen(lfs_t *lfs, lfs_dir_t *dir, const char *path);
+int lfs_dir_rawclose(lfs_t *lfs, lfs_dir_t *dir);
+int lfs_dir_rawread(lfs_t *lfs, lfs_dir_t *dir, struct lfs_info *info);
+int lfs_dir_rawseek(lfs_t *lfs, lfs_dir_t *dir, lfs_off_t off);
+lfs_soff_t lfs_dir_rawtell(lfs_t *lfs, lfs_dir_t *dir);
+int lfs_dir_rawrewind(lfs_t *lfs, lfs_dir_t *dir);
+
+/* ---- lfs_file.c --------------------------------------------------------- */
+int lfs_file_rawopencfg(lfs_t *lfs, lfs_file_t *file, const char *path,
+        int flags, const struct lfs_file_config *cfg);
+int lfs_file_rawclose(lfs_t *lfs, lfs_file_t *file);
+lfs_ssize_t lfs_file_rawread(lfs_t *lfs, lfs_file_t *file,
+        void *buffer, lfs_size_t size);
+lfs_soff_t lfs_file_rawseek(lfs_t *lfs, lfs_file_t *file,
+        lfs_soff_t off, int whence);
+lfs_soff_t lfs_file_rawtell(lfs_t *lfs, lfs_file_t *file);
+lfs_soff_t lfs_file_rawsize(lfs_t *lfs, lfs_file_t *file);
+
+/* ---- lfs_mount.c -------------------------------------------------------- */
+int lfs_rawmount(lfs_t *lfs, const struct lfs_config *cfg);
+int lfs_rawunmount(lfs_t *lfs);
+
+/* ---- lfs_fs.c ----------------------------------------------------------- */
+lfs_ssize_t lfs_rawgetattr(lfs_t *lfs, const char *path,
+        uint8_t type, void *buffer, lfs_size_t size);
+int lfs_fs_rawstat(lfs_t *lfs, struct lfs_fsinfo *fsinfo);
+int lfs_fs_rawtraverse(lfs_t *lfs,
+        int (*cb)(void *data, lfs_block_t block), void *data,
+        bool includeorphans);
+lfs_ssize_t lfs_fs_rawsize(lfs_t *lfs);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * lfs_mount.c - mounting: checking the configuration, finding the root
+ * through the superblock, and summing the global state.
+ *
+ * Mount walks the threaded list of every metadata pair from {0, 1}.  Each
+ * pair holding a superblock entry (name "littlefs", id 0) is checked: major
+ * version 2 and minor at most 1 (2.0 and 2.1), block_size equal to the
+ * config's, block_count equal to the config's unless that is 0 (then it is
+ * taken from disk), and name_max/file_max/attr_max no larger than the
+ * config allows (the disk's values then apply).  The last such pair is the
+ * root.  Every pair's gstate delta is summed on the way.  A disk whose pair
+ * {0, 1} has no superblock is not littlefs: the walk stops there, so no
+ * tail is followed before the block count is known.
+ *
+ * Owns lfs_t's lifetime: the read and program cache buffers come from the
+ * config or are allocated here (once) and freed at unmount.  Configuration
+ * errors are LFS_ERR_INVAL, never assertions.
+ */
+#include "lfs_internal.h"
+
+static int lfs_checkconfig(const struct lfs_config *cfg) {
+    if (!cfg->read || cfg->read_size == 0 || cfg->prog_size == 0
+            || cfg->block_size == 0 || cfg->cache_size == 0) {
+        return LFS_ERR_INVAL;
+    }
+    if (cfg->cache_size % cfg->read_size != 0
+            || cfg->cache_size % cfg->prog_size != 0
+            || cfg->block_size % cfg->cache_size != 0) {
+        return LFS_ERR_INVAL;
+    }
+    // a block must hold the most skip-list pointers a file can need
+    if (cfg->block_size <= 2*4 || 4*lfs_npw2(0xffffffff
+            / (cfg->block_size - 2*4)) > cfg->block_size) {
+        return LFS_ERR_INVAL;
+    }
+    if (cfg->block_count == 1) {
+        return LFS_ERR_INVAL;
+    }
+    if (cfg->name_max > LFS_NAME_MAX || cfg->file_max > LFS_FILE_MAX
+            || cfg->attr_max > LFS_ATTR_MAX) {
+        return LFS_ERR_INVAL;
+    }
+    return 0;
+}
+
+static void lfs_deinit(lfs_t *lfs) {
+    if (!lfs->cfg->read_buffer) {
+        lfs_free(lfs->rcache.buffer);
+    }
+    if (!lfs->cfg->prog_buffer) {
+        lfs_free(lfs->pcache.buffer);
+    }
+    lfs->rcache.buffer = NULL;
+    lfs->pcache.buffer = NULL;
+}
+
+static int lfs_init(lfs_t *lfs, const struct lfs_config *cfg) {
+    int err = lfs_checkconfig(cfg);
+    if (err) {
+        return err;
+    }
+    lfs->cfg = cfg;
+    lfs->block_count = cfg->block_count;
+    lfs->name_max = cfg->name_max ? cfg->name_max : LFS_NAME_MAX;
+    lfs->file_max = cfg->file_max ? cfg->file_max : LFS_FILE_MAX;
+    lfs->attr_max = cfg->attr_max ? cfg->attr_max : LFS_ATTR_MAX;
+    lfs->root[0] = LFS_BLOCK_NULL;
+    lfs->root[1] = LFS_BLOCK_NULL;
+    memset(&lfs->gstate, 0, sizeof(lfs->gstate));
+    memset(&lfs->gdisk, 0, sizeof(lfs->gdisk));
+    lfs->seed = 0;
+    lfs->disk_version = 0;
+
+    lfs->rcache.buffer = cfg->read_buffer ? cfg->read_buffer
+            : lfs_malloc(cfg->cache_size);
+    lfs->pcache.buffer = cfg->prog_buffer ? cfg->prog_buffer
+            : lfs_malloc(cfg->cache_size);
+    if (!lfs->rcache.buffer || !lfs->pcache.buffer) {
+        lfs_deinit(lfs);
+        return LFS_ERR_NOMEM;
+    }
+    lfs_cache_zero(lfs, &lfs->rcache);
+    lfs_cache_zero(lfs, &lfs->pcache);
+    return 0;
+}
+
+/* Check the superblock entry of dir against the configuration and take
+ * the disk's geometry and limits. */
+static int lfs_mount_superblock(lfs_t *lfs, const lfs_mdir_t *dir) {
+    uint8_t raw[24];
+    lfs_stag_t tag = lfs_mdir_get(lfs, dir, lfs_mktag(0x7ff, 0x3ff, 0),
+            lfs_mktag(LFS_TYPE_INLINESTRUCT, 0, sizeof(raw)), raw);
+    if (tag < 0) {
+        return (int)tag;
+    }
+    uint32_t version = lfs_get_le32(&raw[0]);
+    lfs_size_t block_size = lfs_get_le32(&raw[4]);
+    lfs_size_t block_count = lfs_get_le32(&raw[8]);
+    lfs_size_t name_max = lfs_get_le32(&raw[12]);
+    lfs_size_t file_max = lfs_get_le32(&raw[16]);
+    lfs_size_t attr_max = lfs_get_le32(&raw[20]);
+
+    uint32_t major = version >> 16;
+    uint32_t minor = version & 0xffff;
+    if (major != LFS_DISK_VERSION_MAJOR || minor > LFS_DISK_VERSION_MINOR) {
+        return LFS_ERR_INVAL;
+    }
+
+    if (name_max) {
+        if (name_max > lfs->name_max) {
+            return LFS_ERR_INVAL;
+        }
+        lfs->name_max = name_max;
+    }
+    if (file_max) {
+        if (file_max > lfs->file_max) {
+            return LFS_ERR_INVAL;
+        }
+        lfs->file_max = file_max;
+    }
+    if (attr_max) {
+        if (attr_max > lfs->attr_max) {
+            return LFS_ERR_INVAL;
+        }
+        lfs->attr_max = attr_max;
+    }
+
+    if (lfs->cfg->block_count && block_count != lfs->cfg->block_count) {
+        return LFS_ERR_INVAL;
+    }
+    if (block_size != lfs->cfg->block_size) {
+        return LFS_ERR_INVAL;
+    }
+    if (block_count < 2 || dir->pair[0] >= block_count
+            || dir->pair[1] >= block_count) {
+        return LFS_ERR_CORRUPT;
+    }
+    lfs->block_count = block_count;
+
+    lfs->root[0] = dir->pair[0];
+    lfs->root[1] = dir->pair[1];
+    lfs->disk_version = version;
+    return 0;
+}
+
+int lfs_rawmount(lfs_t *lfs, const struct lfs_config *cfg) {
+    int err = lfs_init(lfs, cfg);
+    if (err) {
+        return err;
+    }
+
+    lfs_mdir_t dir = {.tail = {0, 1}};
+    lfs_chainwalk_t walk;
+    lfs_chainwalk_start(&walk);
+    bool first = true;
+
+    while (!lfs_pair_isnull(dir.tail)) {
+        err = lfs_chainwalk_step(&walk, dir.tail);
+        if (err) {
+            goto cleanup;
+        }
+
+        struct lfs_mdir_name magic = {lfs, "littlefs", 8};
+        lfs_stag_t tag = lfs_mdir_fetchmatch(lfs, &dir, dir.tail,
+                lfs_mktag(0x7ff, 0x3ff, 0),
+                lfs_mktag(LFS_TYPE_SUPERBLOCK, 0, 8),
+                NULL, lfs_mdir_namecmp, &magic);
+        if (tag < 0) {
+            err = (int)tag;
+            goto cleanup;
+        }
+
+        if (tag && !lfs_tag_isdelete((lfs_tag_t)tag)) {
+            err = lfs_mount_superblock(lfs, &dir);
+            if (err) {
+                goto cleanup;
+            }
+        } else if (first) {
+            err = LFS_ERR_INVAL;
+            goto cleanup;
+        }
+        first = false;
+
+        err = lfs_gstate_collect(lfs, &dir, &lfs->gstate);
+        if (err) {
+            goto cleanup;
+        }
+    }
+
+    if (lfs_pair_isnull(lfs->root)) {
+        err = LFS_ERR_INVAL;
+        goto cleanup;
+    }
+
+    lfs_gstate_finish(&lfs->gstate);
+    lfs->gdisk = lfs->gstate;
+    return 0;
+
+cleanup:
+    lfs_deinit(lfs);
+    return err;
+}
+
+int lfs_rawunmount(lfs_t *lfs) {
+    lfs_deinit(lfs);
+    return 0;
+}
