@@ -79,7 +79,8 @@ void bde_baseline(const struct bde_pool *pool, uint32_t block,
 
 /* ---- hash.c: incremental content hash ----------------------------------- */
 
-/* Sum of word hashes of data words [w0, w1) of block (data = whole block). */
+/* Sum of word hashes of data words [w0, w1) of block (data = whole block);
+ * baseline words contribute 0. */
 uint64_t bde_hash_words(const struct bde_pool *pool, uint32_t block,
         const uint8_t *data, uint32_t w0, uint32_t w1);
 /* Same for an unstable mask (zero words contribute 0). */

@@ -22,7 +22,7 @@ uint64_t bde_prng_below(uint64_t *state, uint64_t n)
     uint64_t x;
     do {
         x = bde_prng_next(state);
-    } while (x >= limit && limit != 0);
+    } while (x >= limit);
     return x % n;
 }
 

@@ -88,6 +88,37 @@ static void test_odd_geometry_accepted(void **state)
     bd_emu_destroy(bd);
 }
 
+static void test_huge_geometry(void **state)
+{
+    (void)state;
+    /* 2^32 - 1 blocks: the deepest tree; sparse, so cheap */
+    struct bd_emu_config c = base_cfg();
+    c.read_size = 4; c.prog_size = 4; c.block_size = 16; c.block_count = UINT32_MAX;
+    bd_emu_t *bd = make(c);
+    assert_true(bd_emu_memory(bd) < 1024 * 1024);
+    uint8_t data[16], out[16];
+    fill(data, 16, 40);
+    uint32_t blocks[] = { 0, 1u << 31, UINT32_MAX - 1, 123456789 };
+    for (int i = 0; i < 4; i++) {
+        data[0] = (uint8_t)i;
+        assert_int_equal(bd_emu_dev_prog(bd, blocks[i], 0, data, 16), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        data[0] = (uint8_t)i;
+        assert_int_equal(bd_emu_dev_read(bd, blocks[i], 0, out, 16), 0);
+        assert_memory_equal(out, data, 16);
+    }
+    assert_int_equal(bd_emu_dev_read(bd, 5, 0, out, 16), 0);
+    assert_int_equal(out[0], 0xff);
+    assert_int_equal(bd_emu_dev_read(bd, UINT32_MAX, 0, out, 16), LFS_ERR_INVAL);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(bd_emu_dev_erase(bd, blocks[i]), 0);
+    }
+    assert_int_equal(bd_emu_hash(bd), 0);
+    assert_int_equal(bd_emu_wear(bd, UINT32_MAX - 1), 1);
+    bd_emu_destroy(bd);
+}
+
 /* ---- flash semantics ---- */
 
 static void test_fresh_device_reads_erased(void **state)
@@ -429,6 +460,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_geometry_refused),
         cmocka_unit_test(test_odd_geometry_accepted),
+        cmocka_unit_test(test_huge_geometry),
         cmocka_unit_test(test_fresh_device_reads_erased),
         cmocka_unit_test(test_strict_prog_and_violation),
         cmocka_unit_test(test_strict_violation_erase_zero),
