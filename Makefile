@@ -22,7 +22,9 @@ XLDFLAGS:=
 endif
 
 WARNINGS := -std=c99 -Wall -Wextra -Werror
-CFLAGS   += $(WARNINGS) -g $(XFLAGS) -I$(LFS_DIR) -Ibd_emu -Iharness -MMD -MP
+# LFS_MULTIVERSION: the core can write on-disk version 2.0 when asked to.
+CFLAGS   += $(WARNINGS) -g $(XFLAGS) -DLFS_MULTIVERSION \
+            -I$(LFS_DIR) -Ibd_emu -Iharness -MMD -MP
 LDFLAGS  += $(XLDFLAGS)
 
 BD_SRC      := $(wildcard bd_emu/*.c)
@@ -43,6 +45,7 @@ UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 BENCHES := $(patsubst runners/bench/%.c,$(BUILD)/%,$(BENCH_SRC))
 
 .PHONY: all asan units benches test torture bench clean deps
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(if $(LFSTOOL_SRC),$(BUILD)/lfstool) $(TORTURE_PROGRAM)
