@@ -1,0 +1,46 @@
+/*
+ * cmd_cat.c - `lfstool cat IMAGE PATH`: a file's raw bytes to stdout.
+ */
+#include <stdio.h>
+
+#include "commands.h"
+#include "image.h"
+#include "tree.h"
+
+static int write_stdout(void *ctx, const void *data, size_t size)
+{
+    (void)ctx;
+    if (fwrite(data, 1, size, stdout) != size) {
+        cli_error("stdout: write failed");
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_cat(const struct cli *cli)
+{
+    char path[TREE_PATH_MAX];
+    if (image_path(cli->args[1], path, sizeof(path)) < 0) {
+        return EXIT_USAGE;
+    }
+    struct image img;
+    if (image_open(&img, cli->args[0], &cli->geometry) < 0) {
+        return EXIT_FAIL;
+    }
+    int status = EXIT_FAIL;
+    struct lfs_info info;
+    int err = lfs_stat(&img.lfs, path, &info);
+    if (err) {
+        image_error(&img, path, err);
+    } else if (info.type == LFS_TYPE_DIR) {
+        image_error(&img, path, LFS_ERR_ISDIR);
+    } else if (tree_read_file(&img, path, write_stdout, NULL) == 0) {
+        status = EXIT_OK;
+    }
+    if (fflush(stdout) != 0) {
+        cli_error("stdout: write failed");
+        status = EXIT_FAIL;
+    }
+    image_close(&img);
+    return status;
+}
