@@ -389,6 +389,9 @@ lfs_stag_t lfs_mdir_getslice(lfs_t *lfs, const lfs_mdir_t *dir,
     if (byid && lfs_gstate_hasmovehere(&lfs->gdisk, dir->pair)
             && lfs_tag_id(lfs->gdisk.tag) <= lfs_tag_id(gtag)) {
         gdiff -= 1;
+        if (lfs_tag_id(gtag) + 1 >= LFS_ID_NONE) {
+            return LFS_ERR_NOENT;
+        }
     }
 
     while (off >= 4 + lfs_tag_dsize(ntag)) {
@@ -411,6 +414,11 @@ lfs_stag_t lfs_mdir_getslice(lfs_t *lfs, const lfs_mdir_t *dir,
                 return LFS_ERR_NOENT;
             }
             gdiff += lfs_tag_splice(tag);
+            // an id history that leaves the id range is not a real log
+            int32_t wantid = (int32_t)lfs_tag_id(gtag) - gdiff;
+            if (wantid < 0 || wantid >= LFS_ID_NONE) {
+                return LFS_ERR_CORRUPT;
+            }
             want = lfs_tag_shift(gtag, -gdiff);
         }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <stdint.h>
 #include "lfs.h"
+#include "lfs_util.h"
 
 /* ---- in-memory block device -------------------------------------------- */
 
@@ -26,7 +27,7 @@ struct testbd {
     unsigned long bad_requests; /* misaligned or out-of-range calls */
 };
 
-static int testbd_read(const struct lfs_config *c, lfs_block_t block,
+static inline int testbd_read(const struct lfs_config *c, lfs_block_t block,
         lfs_off_t off, void *buffer, lfs_size_t size) {
     struct testbd *bd = c->context;
     bd->reads += 1;
@@ -43,7 +44,7 @@ static int testbd_read(const struct lfs_config *c, lfs_block_t block,
     return 0;
 }
 
-static void testbd_config(struct lfs_config *cfg, struct testbd *bd,
+static inline void testbd_config(struct lfs_config *cfg, struct testbd *bd,
         lfs_size_t read_size, lfs_size_t prog_size, lfs_size_t cache_size) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->context = bd;
@@ -57,7 +58,7 @@ static void testbd_config(struct lfs_config *cfg, struct testbd *bd,
     cfg->lookahead_size = 16;
 }
 
-static uint8_t *test_readfile(const char *name, size_t *size) {
+static inline uint8_t *test_readfile(const char *name, size_t *size) {
     static const char *const dirs[] = {NULL, "tests/data/images",
             "../shared/images"};
     for (size_t i = 0; i < sizeof(dirs)/sizeof(dirs[0]); i++) {
@@ -124,20 +125,20 @@ struct test_manifest {
     size_t count;
 };
 
-static const char *test_json_find(const char *s, const char *key) {
+static inline const char *test_json_find(const char *s, const char *key) {
     char pat[64];
     snprintf(pat, sizeof(pat), "\"%s\"", key);
     const char *p = strstr(s, pat);
     return p ? p + strlen(pat) : NULL;
 }
 
-static unsigned long test_json_number(const char *s, const char *key) {
+static inline unsigned long test_json_number(const char *s, const char *key) {
     const char *p = test_json_find(s, key);
     return p ? strtoul(p + strspn(p, ": "), NULL, 0) : 0;
 }
 
 /* Copy the string value after p (": \"...\"") into out. */
-static const char *test_json_string(const char *p, char *out, size_t cap) {
+static inline const char *test_json_string(const char *p, char *out, size_t cap) {
     p = strchr(p, '"');
     if (!p) {
         return NULL;
@@ -152,7 +153,7 @@ static const char *test_json_string(const char *p, char *out, size_t cap) {
     return p + strcspn(p, "\"") + 1;
 }
 
-static size_t test_unhex(const char *hex, uint8_t *out, size_t cap) {
+static inline size_t test_unhex(const char *hex, uint8_t *out, size_t cap) {
     size_t n = 0;
     while (hex[0] && hex[1] && n < cap) {
         char byte[3] = {hex[0], hex[1], 0};
@@ -162,7 +163,7 @@ static size_t test_unhex(const char *hex, uint8_t *out, size_t cap) {
     return n;
 }
 
-static bool test_load_manifest(const char *name, struct test_manifest *m) {
+static inline bool test_load_manifest(const char *name, struct test_manifest *m) {
     size_t size;
     char *json = (char*)test_readfile(name, &size);
     if (!json) {
@@ -235,11 +236,11 @@ struct test_sha256 {
     uint64_t total;
 };
 
-static uint32_t test_ror(uint32_t x, int n) {
+static inline uint32_t test_ror(uint32_t x, int n) {
     return (x >> n) | (x << (32 - n));
 }
 
-static void test_sha256_block(struct test_sha256 *s, const uint8_t *p) {
+static inline void test_sha256_block(struct test_sha256 *s, const uint8_t *p) {
     static const uint32_t k[64] = {
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b,
         0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
@@ -281,7 +282,7 @@ static void test_sha256_block(struct test_sha256 *s, const uint8_t *p) {
     s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
 }
 
-static void test_sha256_init(struct test_sha256 *s) {
+static inline void test_sha256_init(struct test_sha256 *s) {
     static const uint32_t h0[8] = {
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -291,7 +292,7 @@ static void test_sha256_init(struct test_sha256 *s) {
     s->total = 0;
 }
 
-static void test_sha256_update(struct test_sha256 *s, const void *data,
+static inline void test_sha256_update(struct test_sha256 *s, const void *data,
         size_t size) {
     const uint8_t *p = data;
     s->total += size;
@@ -308,7 +309,7 @@ static void test_sha256_update(struct test_sha256 *s, const void *data,
     }
 }
 
-static void test_sha256_hex(struct test_sha256 *s, char out[65]) {
+static inline void test_sha256_hex(struct test_sha256 *s, char out[65]) {
     uint64_t bits = s->total * 8;
     uint8_t pad = 0x80;
     test_sha256_update(s, &pad, 1);
@@ -326,9 +327,103 @@ static void test_sha256_hex(struct test_sha256 *s, char out[65]) {
     }
 }
 
+/* ---- building metadata blocks by hand ---------------------------------- */
+
+/* Writes one metadata block the way the spec lays it out: revision count,
+ * then commits of xor-chained big-endian tags, each closed by a CRC tag
+ * padded to prog_size (and, optionally, preceded by an FCRC). */
+struct mbuilder {
+    uint8_t *b;
+    lfs_size_t block_size, prog_size;
+    lfs_off_t off;
+    lfs_off_t start;    /* first byte of the open commit */
+    lfs_off_t crcoff;   /* CRC tag of the last closed commit */
+    uint32_t ptag;
+};
+
+static inline uint32_t mk(uint32_t type, uint32_t id, uint32_t size) {
+    return (type << 20) | (id << 10) | size;
+}
+
+static inline void mb_begin(struct mbuilder *m, uint8_t *block,
+        lfs_size_t block_size, lfs_size_t prog_size, uint32_t rev) {
+    m->b = block;
+    m->block_size = block_size;
+    m->prog_size = prog_size;
+    memset(block, 0xff, block_size);
+    lfs_put_le32(block, rev);
+    m->off = 4;
+    m->start = 0;
+    m->ptag = 0xffffffff;
+}
+
+static inline void mb_tag(struct mbuilder *m, uint32_t tag, const void *data) {
+    lfs_put_be32(m->b + m->off, tag ^ m->ptag);
+    uint32_t size = tag & 0x3ff;
+    if (size != 0x3ff && size) {
+        memcpy(m->b + m->off + 4, data, size);
+    }
+    m->off += 4 + (size == 0x3ff ? 0 : size);
+    m->ptag = tag & 0x7fffffff;
+}
+
+static inline void mb_name(struct mbuilder *m, uint32_t type, uint32_t id,
+        const char *name) {
+    mb_tag(m, mk(type, id, (uint32_t)strlen(name)), name);
+}
+
+static inline void mb_pair(struct mbuilder *m, uint32_t type, uint32_t id,
+        lfs_block_t a, lfs_block_t b) {
+    uint8_t raw[8];
+    lfs_put_le32(raw, a);
+    lfs_put_le32(raw + 4, b);
+    mb_tag(m, mk(type, id, 8), raw);
+}
+
+/* Close the commit.  fcrc_size > 0 adds an FCRC of that many bytes after
+ * the commit, computed over what the block holds there now. */
+static inline void mb_commit(struct mbuilder *m, lfs_size_t fcrc_size) {
+    lfs_off_t end;
+    if (fcrc_size) {
+        // the FCRC covers bytes after this commit's padding
+        end = lfs_alignup(m->off + 12 + 8, m->prog_size);
+        uint8_t raw[8];
+        lfs_put_le32(raw, fcrc_size);
+        lfs_put_le32(raw + 4, lfs_crc(0xffffffff, m->b + end, fcrc_size));
+        mb_tag(m, mk(0x5ff, 0x3ff, 8), raw);
+    }
+    end = lfs_alignup(m->off + 8, m->prog_size);
+    uint32_t tag = mk(0x500, 0x3ff, end - m->off - 4);
+    m->crcoff = m->off;
+    lfs_put_be32(m->b + m->off, tag ^ m->ptag);
+    uint32_t crc = lfs_crc(0xffffffff, m->b + m->start,
+            m->off + 4 - m->start);
+    lfs_put_le32(m->b + m->off + 4, crc);
+    // the padding is not covered; leave it erased
+    m->off = end;
+    m->start = end;
+    m->ptag = tag;
+}
+
+/* Superblock entry (id 0) of a 2.x filesystem. */
+static inline void mb_superblock(struct mbuilder *m, uint32_t version,
+        lfs_size_t block_size, lfs_size_t block_count,
+        lfs_size_t name_max, lfs_size_t file_max, lfs_size_t attr_max) {
+    uint8_t sb[24];
+    lfs_put_le32(sb + 0, version);
+    lfs_put_le32(sb + 4, block_size);
+    lfs_put_le32(sb + 8, block_count);
+    lfs_put_le32(sb + 12, name_max);
+    lfs_put_le32(sb + 16, file_max);
+    lfs_put_le32(sb + 20, attr_max);
+    mb_tag(m, mk(0x401, 0, 0), NULL);
+    mb_tag(m, mk(0x0ff, 0, 8), "littlefs");
+    mb_tag(m, mk(0x201, 0, 24), sb);
+}
+
 /* ---- seeded PRNG (xorshift32) ------------------------------------------ */
 
-static uint32_t test_prng(uint32_t *state) {
+static inline uint32_t test_prng(uint32_t *state) {
     uint32_t x = *state ? *state : 0x9e3779b9;
     x ^= x << 13;
     x ^= x >> 17;
