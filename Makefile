@@ -81,6 +81,41 @@ benches: $(BENCHES)
 # ---- torture: the case compiler and the runner --------------------------
 # Sets TORTURE_PROGRAM (built by `make`), the `torture` job, and
 # TORTURE_QUICK: the --summary-program run that `make test` adds.
+# CASES=dir... picks the suites compiled in (default: every .toml in cases/).
+CASES        ?= cases
+TORTURE_TOML := $(sort $(shell find $(CASES) -name '*.toml' 2>/dev/null))
+TORTURE_GEN  := $(BUILD)/gen/cases
+TORTURE_GEN_SRC := $(patsubst %,$(TORTURE_GEN)/suites/%.c,$(basename $(notdir $(TORTURE_TOML)))) \
+                   $(TORTURE_GEN)/in_cases.c $(TORTURE_GEN)/registry.c
+TORTURE_GEN_OBJ := $(patsubst $(TORTURE_GEN)/%.c,$(BUILD)/obj/gen-cases/%.o,$(TORTURE_GEN_SRC))
+TORTURE_SRC  := $(wildcard runners/torture/*.c)
+TORTURE_COMPILER := scripts/case_compiler.py $(wildcard scripts/case_*.py) \
+                    scripts/c_tokens.py scripts/toml_locations.py
+TORTURE_PROGRAM := $(BUILD)/torture
+TORTURE_QUICK := --summary-program "build/asan/torture -P every -G default \
+                 --save-failures build/asan/failures"
+
+all: $(TORTURE_PROGRAM)
+
+$(TORTURE_GEN)/stamp: $(TORTURE_TOML) $(TORTURE_COMPILER)
+	@mkdir -p $(TORTURE_GEN)
+	$(PYTHON) scripts/case_compiler.py -o $(TORTURE_GEN) $(TORTURE_TOML)
+	@touch $@
+
+$(TORTURE_GEN_SRC): $(TORTURE_GEN)/stamp ;
+
+$(BUILD)/obj/gen-cases/%.o: $(TORTURE_GEN)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# in_cases.o (cases compiled inside a core source) precedes the core's library
+$(TORTURE_PROGRAM): $(call obj,$(TORTURE_SRC)) $(TORTURE_GEN_OBJ) $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+torture: DEPS = python3-toml
+torture: deps
+	@$(MAKE) --no-print-directory $(TORTURE_PROGRAM)
+	$(TORTURE_PROGRAM) -P every -F all
 
 # ---- top-level jobs ----------------------------------------------------------
 

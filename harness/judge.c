@@ -1,0 +1,43 @@
+/*
+ * judge.c - running a case under a trap, and the restart judge.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "judge.h"
+#include "trap.h"
+
+bool torture_run_case(const struct torture_case *c, struct torture_dev *dev,
+        char *msg, size_t msglen) {
+    struct torture_trap trap;
+    torture_trap_push(&trap);
+    if (setjmp(trap.jmp) == 0) {
+        c->run(&dev->cfg);
+        torture_trap_pop(&trap);
+        return true;
+    }
+    torture_trap_pop(&trap);
+    if (torture_trap_reason() != TORTURE_TRAP_FAIL) {
+        torture_trap_raise(torture_trap_reason());
+    }
+    snprintf(msg, msglen, "%s", torture_trap_message());
+    return false;
+}
+
+static bool judge_restart(const struct torture_case *c, struct torture_dev *dev,
+        char *msg, size_t msglen) {
+    return torture_run_case(c, dev, msg, msglen);
+}
+
+const struct torture_judge torture_judge_restart = {"restart", judge_restart};
+
+static const struct torture_judge *const judges[] = {&torture_judge_restart};
+
+const struct torture_judge *torture_judge_find(const char *name) {
+    for (size_t i = 0; i < sizeof(judges) / sizeof(judges[0]); i++) {
+        if (strcmp(judges[i]->name, name) == 0) {
+            return judges[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,40 @@
+/*
+ * judge.h - deciding whether a crashed device is acceptable.
+ *
+ * The schedules build a crashed state (a device just after a power cut,
+ * powered back on) and hand it to a judge. The judge of upstream littlefs
+ * is `restart`: run the reentrant case again from the top on that disk; the
+ * state is acceptable if the case completes with all its assertions. An
+ * oracle that mounts the image and compares it with a model plugs in as
+ * another struct torture_judge.
+ */
+#ifndef TORTURE_JUDGE_H
+#define TORTURE_JUDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "device.h"
+#include "torture_registry.h"
+
+struct torture_judge {
+    const char *name;
+    /* Judges `dev` for case `c`. The device is the judge's to use; its
+     * hook, if set, is how the schedule nests further crash points inside
+     * whatever the judge runs on it. Returns true if acceptable, else false
+     * with the reason in msg. */
+    bool (*judge)(const struct torture_case *c, struct torture_dev *dev,
+            char *msg, size_t msglen);
+};
+
+extern const struct torture_judge torture_judge_restart;
+
+/* Looks a judge up by name; NULL if there is none. */
+const struct torture_judge *torture_judge_find(const char *name);
+
+/* Runs case c once on dev. Returns true if it completed, false with the
+ * failure in msg if an assertion failed. Power cuts and stops requested by
+ * a schedule propagate to the enclosing trap. */
+bool torture_run_case(const struct torture_case *c, struct torture_dev *dev,
+        char *msg, size_t msglen);
+
+#endif
