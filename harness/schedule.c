@@ -238,9 +238,9 @@ static void emit(struct engine *e, const struct torture_outcome *o) {
     }
 }
 
-static void enter(struct engine *e, const char *name) {
+static void enter(struct engine *e, const char *name, const struct torture_op *cut) {
     if (e->x->sink->enter) {
-        e->x->sink->enter(e->x->sink->ctx, name);
+        e->x->sink->enter(e->x->sink->ctx, name, cut);
     }
 }
 
@@ -360,7 +360,7 @@ static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_
     if (report && done(e, name)) {
         return;
     }
-    enter(e, name);
+    enter(e, name, op);
     char msg[TORTURE_MESSAGE_MAX] = "";
     char images[2048] = "";
     bool ok = false;
@@ -454,7 +454,7 @@ static uint64_t plain_run(struct engine *e, torture_write_hook hook, void *hook_
     dev.hook_ctx = hook_ctx;
     char msg[TORTURE_MESSAGE_MAX] = "";
     if (report) {
-        enter(e, "none");
+        enter(e, "none", NULL);
     }
     int r = run_until_done(e->x->tcase, &dev, msg, sizeof(msg));
     if (report && r != 2 && !done(e, "none")) {
@@ -605,7 +605,7 @@ static void run_cut_schedule(struct engine *e) {
     char msg[TORTURE_MESSAGE_MAX] = "";
     char note[128] = "";
     char images[2048] = "";
-    enter(e, name);
+    enter(e, name, NULL);
     enum cut_result r = cut_loop(&st, &dev, msg, sizeof(msg));
     if (r == CUT_FAILED) {
         save_images(e, name, st.before, st.after, dev.bd, images, sizeof(images));
@@ -645,7 +645,7 @@ static uint64_t replay_point(struct engine *e, const uint64_t *path, unsigned de
         fail_setup(e, name, err);
         return 0;
     }
-    enter(e, name);
+    enter(e, name, NULL);
     struct cut_state st = {.e = e, .mode = CUT_RELATIVE, .list = path, .n = depth,
             .stop_after_last = true};
     struct torture_dev dev;

@@ -80,9 +80,10 @@ struct torture_outcome {
 struct torture_sink {
     void *ctx;
     void (*outcome)(void *ctx, const struct torture_outcome *o);
-    /* The crash point being judged, for attributing a crash of the whole
-     * process; leave() returns to the enclosing one. */
-    void (*enter)(void *ctx, const char *schedule);
+    /* The crash point being judged (and the op its cut interrupted, or
+     * NULL), for attributing a crash of the whole process; leave()
+     * returns to the enclosing one. */
+    void (*enter)(void *ctx, const char *schedule, const struct torture_op *cut);
     void (*leave)(void *ctx);
     /* True if this crash point was reported already (a resumed run). */
     bool (*done)(void *ctx, const char *schedule);

@@ -188,9 +188,29 @@ static bool resumable(const struct torture_unit *u, const char *point) {
             && point[0] && strcmp(point, "none") != 0 && u->restarts < MAX_RESTARTS;
 }
 
-static bool sanitizer_report(const char *out) {
-    return strstr(out, "runtime error:") || strstr(out, "ERROR: AddressSanitizer")
-            || strstr(out, "ERROR: LeakSanitizer") || strstr(out, "ERROR: UndefinedBehavior");
+/* The first line of a sanitizer report in out, or NULL. */
+static const char *sanitizer_report(const char *out, int *len) {
+    static const char *const marks[] = {"runtime error:", "ERROR: AddressSanitizer",
+            "ERROR: LeakSanitizer", "ERROR: UndefinedBehaviorSanitizer"};
+    const char *first = NULL;
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+        const char *m = strstr(out, marks[i]);
+        if (m && (!first || m < first)) {
+            first = m;
+        }
+    }
+    if (!first) {
+        return NULL;
+    }
+    while (first > out && first[-1] != '\n') {
+        first--;
+    }
+    const char *nl = strchr(first, '\n');
+    *len = nl ? (int)(nl - first) : (int)strlen(first);
+    if (*len > 300) {
+        *len = 300;
+    }
+    return first;
 }
 
 static void keep_worker_output(struct unit_results *ur, struct worker *w) {
@@ -222,17 +242,21 @@ static void reap(struct pool *p, struct worker *w) {
     bool clean = w->got_end && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     w->output[w->outlen] = '\0';
     char why[512] = "";
+    int slen = 0;
+    const char *sline = sanitizer_report(w->output, &slen);
     if (w->timed_out) {
         snprintf(why, sizeof(why), "timed out: no progress for %g s (killed)", p->opt->timeout);
     } else if (WIFSIGNALED(status)) {
         snprintf(why, sizeof(why), "worker crashed: killed by signal %d (%s)",
                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else if (!clean && sline) {
+        snprintf(why, sizeof(why), "worker exited with status %d, sanitizer: %.*s",
+                WIFEXITED(status) ? WEXITSTATUS(status) : -1, slen, sline);
     } else if (!clean) {
-        snprintf(why, sizeof(why), "worker exited with status %d before finishing%s",
-                WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                sanitizer_report(w->output) ? " (sanitizer report in the output)" : "");
-    } else if (sanitizer_report(w->output)) {
-        snprintf(why, sizeof(why), "sanitizer report in the output");
+        snprintf(why, sizeof(why), "worker exited with status %d before finishing",
+                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    } else if (sline) {
+        snprintf(why, sizeof(why), "sanitizer: %.*s", slen, sline);
     }
     keep_worker_output(ur, w);
     if (why[0]) {
@@ -250,6 +274,16 @@ static void reap(struct pool *p, struct worker *w) {
         }
         struct result r = {.id = id, .schedule = (char *)sched, .verdict = TORTURE_FAIL,
                 .message = why, .cuts = strncmp(sched, "every=", 6) == 0 ? 1 : 0};
+        if (point[0] && slot->cut) {
+            const struct torture_op *op = &slot->op;
+            r.cut = true;
+            snprintf(r.cut_kind, sizeof(r.cut_kind), "%s", op->kind == BD_EMU_OP_PROG ? "prog"
+                    : op->kind == BD_EMU_OP_ERASE ? "erase" : "sync");
+            r.cut_block = op->block;
+            r.cut_off = op->off;
+            r.cut_size = op->size;
+            r.cut_write = op->index;
+        }
         add_result(p, ur, &r);
         if (!clean && resumable(u, point) && !p->stop) {
             for (size_t i = 0; i < ur->count; i++) {

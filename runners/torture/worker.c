@@ -33,6 +33,8 @@ struct child {
     char prefix[TORTURE_ID_MAX];    /* CASE:GEOMETRY:DEFINES: */
     char suffix[128];               /* :FAULT:seed=S */
     char stack[STACK_MAX][TORTURE_SCHEDULE_MAX];
+    struct torture_op ops[STACK_MAX];
+    bool has_op[STACK_MAX];
     size_t depth;
     char dir[TORTURE_ID_MAX + 256];
     char note[TORTURE_SCHEDULE_MAX + 64];  /* added to outcomes without one */
@@ -85,16 +87,26 @@ static void sink_outcome(void *ctx, const struct torture_outcome *o) {
 }
 
 static void show_current(struct child *ch) {
-    const char *cur = ch->depth ? ch->stack[ch->depth - 1] : "";
+    size_t top = ch->depth < STACK_MAX ? ch->depth : STACK_MAX;
+    const char *cur = top ? ch->stack[top - 1] : "";
     size_t n = strlen(cur);
     memcpy(ch->slot->current, cur, n + 1);
+    ch->slot->cut = top && ch->has_op[top - 1];
+    if (ch->slot->cut) {
+        ch->slot->op = ch->ops[top - 1];
+    }
     ch->slot->progress++;
 }
 
-static void sink_enter(void *ctx, const char *schedule) {
+static void sink_enter(void *ctx, const char *schedule, const struct torture_op *cut) {
     struct child *ch = ctx;
     if (ch->depth < STACK_MAX) {
         snprintf(ch->stack[ch->depth], TORTURE_SCHEDULE_MAX, "%s", schedule);
+        ch->has_op[ch->depth] = cut != NULL;
+        if (cut) {
+            ch->ops[ch->depth] = *cut;
+            ch->ops[ch->depth].data = NULL;
+        }
     }
     ch->depth++;
     show_current(ch);
@@ -140,7 +152,7 @@ static const char *sink_image_dir(void *ctx, const char *schedule) {
         }
         snprintf(id, sizeof(id), "%s-%016llx", ch->u->tcase->name, (unsigned long long)h);
     }
-    snprintf(ch->dir, sizeof(ch->dir), "%s/%s", ch->opt->save_dir, id);
+    snprintf(ch->dir, sizeof(ch->dir), "%.1024s/%.255s", ch->opt->save_dir, id);
     return mkdirs(ch->dir) < 0 ? NULL : ch->dir;
 }
 
@@ -249,19 +261,23 @@ static void send_header(struct child *ch, const char *defines, const char *all,
 static int evaluate_defines(char *defines, size_t dlen, char *all, size_t alen,
         char *err, size_t errlen) {
     size_t dused = 0, aused = 0, items = 0;
-    for (size_t i = 0; i < torture_defines_count(); i++) {
-        enum torture_level level = torture_define_level((int)i);
-        if (level == TORTURE_LEVEL_UNSET) {
-            continue;
-        }
-        intmax_t v;
-        if (torture_define_try((int)i, &v, err, errlen) < 0) {
-            return -1;
-        }
-        const char *name = torture_define_name((int)i);
-        aused = append(all, alen, aused, "%s%s=%jd", aused ? " " : "", name, v);
-        if (level >= TORTURE_LEVEL_CASE && i != TD_POWERLOSS_BEHAVIOR) {
-            dused = append(defines, dlen, dused, "%s%s=%jd", items++ ? "," : "", name, v);
+    /* the permutation's own defines first, then the rest */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < torture_defines_count(); i++) {
+            enum torture_level level = torture_define_level((int)i);
+            bool own = level >= TORTURE_LEVEL_CASE && i != TD_POWERLOSS_BEHAVIOR;
+            if (level == TORTURE_LEVEL_UNSET || own != (pass == 0)) {
+                continue;
+            }
+            intmax_t v;
+            if (torture_define_try((int)i, &v, err, errlen) < 0) {
+                return -1;
+            }
+            const char *name = torture_define_name((int)i);
+            aused = append(all, alen, aused, "%s%s=%jd", aused ? " " : "", name, v);
+            if (own) {
+                dused = append(defines, dlen, dused, "%s%s=%jd", items++ ? "," : "", name, v);
+            }
         }
     }
     if (!items) {

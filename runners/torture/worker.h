@@ -19,6 +19,8 @@
 struct worker_slot {
     volatile uint64_t progress;             /* bumped at every crash point */
     char current[TORTURE_SCHEDULE_MAX];     /* innermost point being judged */
+    bool cut;                               /* its interrupted op is known: */
+    struct torture_op op;                   /* (data not valid) */
 };
 
 /* Runs unit u and exits the process (status 0 after the 'E' record). */
