@@ -10,6 +10,7 @@ import pathlib
 import random
 import shutil
 import subprocess
+import zlib
 
 import pytest
 
@@ -413,3 +414,112 @@ def test_corrupted_images_fail_cleanly(lfstool, tmp_path):
             json.loads(proc.stdout)
         else:
             assert proc.stdout == b""
+
+
+# ---- geometry detection ------------------------------------------------------------
+
+@pytest.mark.parametrize("name,block_size", [("basic-512", 512), ("basic-nor4k", 4096)])
+@pytest.mark.parametrize("erased", [0, 1])
+def test_detects_with_one_superblock_block_erased(lfstool, tmp_path, name, block_size, erased):
+    """The superblock pair may have only one readable block: detection
+    must find the block size from the other one."""
+    data = bytearray(image(name).read_bytes())
+    data[erased * block_size:(erased + 1) * block_size] = b"\xff" * block_size
+    img = tmp_path / "one.img"
+    img.write_bytes(data)
+    info = parse_info(run(lfstool, "info", img).stdout.decode())
+    assert int(info["block size"]) == block_size
+    assert int(info["block count"]) == manifest(name)["geometry"]["block_count"]
+
+
+def test_padded_image(lfstool, tmp_path):
+    img = tmp_path / "padded.img"
+    img.write_bytes(image("basic-512").read_bytes() + b"\xff" * 512)
+    proc = run(lfstool, "info", img, expect=1)
+    assert b"truncated or padded" in proc.stderr
+
+
+def test_one_geometry_flag_derives_the_other(lfstool):
+    golden = manifest("basic-nor4k")
+    for args in (["--block-size", "4K"], ["--block-count", "0x40"]):
+        got = json.loads(run(lfstool, "manifest", *args, image("basic-nor4k")).stdout)
+        assert got["geometry"]["block_size"] == 4096
+        assert got["geometry"]["block_count"] == 64
+        assert got["entries"] == golden["entries"]
+    info = parse_info(run(lfstool, "info", "--block-size=512", image("basic-512")).stdout.decode())
+    assert info["geometry from"] == "command line"
+
+
+# ---- names no golden image has ---------------------------------------------------------
+
+def lfs_crc(data):
+    """littlefs's CRC-32: zlib's without the final inversion."""
+    return zlib.crc32(data) ^ 0xffffffff
+
+
+def rename_in_block(data, block, block_size, old, new):
+    """Rewrites the name tag `old` as `new` (same length) in every commit of
+    a metadata block and fixes those commits' CRCs, following the tag chain
+    as the on-disk spec lays it out. Returns how many names it rewrote."""
+    assert len(old) == len(new)
+    base = block * block_size
+    b = data[base:base + block_size]
+    off, ptag, start, patched, count = 4, 0xffffffff, 0, False, 0
+    while off + 4 <= block_size:
+        tag = int.from_bytes(b[off:off + 4], "big") ^ ptag
+        if tag >> 31:
+            break
+        kind, size = (tag >> 20) & 0x7ff, tag & 0x3ff
+        dsize = 4 + (0 if size == 0x3ff else size)
+        if kind in (0x500, 0x501):
+            stored = int.from_bytes(b[off + 4:off + 8], "little")
+            if patched:
+                b[off + 4:off + 8] = lfs_crc(bytes(b[start:off + 4])).to_bytes(4, "little")
+            else:
+                assert stored == lfs_crc(bytes(b[start:off + 4])), "tag walk lost its way"
+            start, patched = off + dsize, False
+            ptag = tag ^ ((kind & 1) << 31)
+        else:
+            if kind & 0x700 == 0 and size == len(old) and b[off + 4:off + 4 + size] == old:
+                b[off + 4:off + 4 + size] = new
+                patched, count = True, count + 1
+            ptag = tag
+        off += dsize
+    data[base:base + block_size] = b
+    return count
+
+
+@pytest.fixture
+def renamed(tmp_path):
+    """basic-512 with the root file "zero2" renamed in place."""
+    def make(new):
+        data = bytearray(image("basic-512").read_bytes())
+        assert rename_in_block(data, 0, 512, b"zero2", new) >= 1
+        img = tmp_path / "renamed.img"
+        img.write_bytes(data)
+        return img
+    return make
+
+
+def test_manifest_escapes_names_like_python(lfstool, renamed):
+    for new in ("z\u00e9r2".encode(), "\U0001f600z".encode(), b"\xffero2",
+                b'z"\\\t2', b"\x01\x7fro2"):
+        img = renamed(new)
+        out = run(lfstool, "manifest", img).stdout.decode()
+        got = json.loads(out)
+        assert out == json.dumps(got, indent=1) + "\n"
+        want = "/" + new.decode("utf-8", "surrogateescape")
+        assert want in [e["path"] for e in got["entries"]]
+
+
+def test_ls_escapes_control_characters(lfstool, renamed):
+    lines = run(lfstool, "ls", renamed(b"z\n\\x2")).stdout.decode().splitlines()
+    assert any(line.endswith("  z\\x0a\\\\x2") for line in lines)
+
+
+def test_unpack_refuses_names_with_a_slash(lfstool, renamed, tmp_path):
+    img = renamed(b"../x2")
+    proc = run(lfstool, "unpack", img, tmp_path / "out", expect=1)
+    assert b"'/'" in proc.stderr
+    assert not (tmp_path / "x2").exists()
+    run(lfstool, "manifest", img, expect=1)
