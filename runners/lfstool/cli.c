@@ -100,7 +100,7 @@ static void print_options(FILE *out, unsigned options)
 static void print_general_help(FILE *out)
 {
     fprintf(out, "usage: lfstool [OPTIONS] COMMAND [OPTIONS] ARGS...\n"
-            "       lfstool COMMAND --help\n\ncommands:\n");
+            "       lfstool COMMAND --help     (or: lfstool help COMMAND)\n\ncommands:\n");
     for (const struct command *c = lfstool_commands; c->name; c++) {
         char left[64];
         snprintf(left, sizeof(left), "%s %s", c->name, c->synopsis);
