@@ -37,8 +37,8 @@ int lfs_ctz_check(const lfs_t *lfs, lfs_block_t head, lfs_size_t size) {
         return 0;
     }
     lfs_off_t last = size - 1;
-    if (head >= lfs->block_count
-            || lfs_ctz_index(lfs->cfg->block_size, &last) >= lfs->block_count) {
+    lfs_off_t index = lfs_ctz_index(lfs->cfg->block_size, &last);
+    if (head >= lfs->block_count || index >= lfs->block_count) {
         return LFS_ERR_CORRUPT;
     }
     return 0;
@@ -104,14 +104,14 @@ int lfs_ctz_traverse(lfs_t *lfs, lfs_cache_t *rcache,
             return 0;
         }
 
-        int count = 2 - (int)(index & 1);
+        lfs_size_t count = 2 - (index & 1);
         uint8_t raw[8] = {0};
         err = lfs_bd_read(lfs, NULL, rcache, 4*count, head, 0, raw, 4*count);
         if (err) {
             return err;
         }
         lfs_block_t heads[2] = {lfs_get_le32(&raw[0]), lfs_get_le32(&raw[4])};
-        for (int i = 0; i < count; i++) {
+        for (lfs_size_t i = 0; i < count; i++) {
             if (heads[i] >= lfs->block_count) {
                 return LFS_ERR_CORRUPT;
             }
@@ -123,6 +123,6 @@ int lfs_ctz_traverse(lfs_t *lfs, lfs_cache_t *rcache,
             }
         }
         head = heads[count - 1];
-        index -= (lfs_off_t)count;
+        index -= count;
     }
 }
