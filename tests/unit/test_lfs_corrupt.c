@@ -44,6 +44,9 @@ struct sweep {
     unsigned long calls;
     char what[160];
     unsigned long mounted, failed_mounts;
+    unsigned long worst_reads;
+    char worst[160];
+    unsigned long caseno;
 };
 
 static uint32_t rnd(struct sweep *s, uint32_t n) {
@@ -282,7 +285,8 @@ static void mutate_commit(struct sweep *s, lfs_block_t b) {
 static void corrupt(struct sweep *s) {
     const lfs_size_t bs = s->img->block_size;
     uint32_t kind = rnd(s, 13);
-    snprintf(s->what, sizeof(s->what), "%s kind %u", s->img->name, kind);
+    snprintf(s->what, sizeof(s->what), "case %lu: %s kind %u", s->caseno,
+            s->img->name, kind);
     switch (kind) {
     case 0: {   // bit flips anywhere
         uint32_t n = 1 + rnd(s, 16);
@@ -507,6 +511,10 @@ static void run_case(struct sweep *s, struct image *img) {
     } else {
         s->failed_mounts += 1;
     }
+    if (s->bd.reads > s->worst_reads) {
+        s->worst_reads = s->bd.reads;
+        memcpy(s->worst, s->what, sizeof(s->worst));
+    }
     free(s->bd.data);
 }
 
@@ -531,12 +539,14 @@ static void test_corruption_sweep(void **state) {
     static struct sweep s;
     for (unsigned long c = first; c < first + cases; c++) {
         // each case has its own seed, so a failure can be replayed alone
+        s.caseno = c;
         s.prng = seed ^ (uint32_t)(c * 0x9e3779b9u);
         (void)test_prng(&s.prng);
         run_case(&s, &images[c % nimages]);
     }
-    print_message("%lu cases: %lu mounted, %lu refused\n",
-            cases, s.mounted, s.failed_mounts);
+    print_message("%lu cases: %lu mounted, %lu refused; most device reads "
+            "%lu (%s)\n", cases, s.mounted, s.failed_mounts, s.worst_reads,
+            s.worst);
     // the sweep must reach the walk, not just fail mounts
     assert_true(s.mounted > cases / 4);
 
