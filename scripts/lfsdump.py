@@ -53,8 +53,11 @@ semantics (as littlefs reads an image):
   and reading stops at the first invalid one. Creates/deletes shift ids, later
   tags supersede earlier ones, a hard tail continues a directory, the global
   state is the xor of the latest gstate delta of each pair on the tail list, a
-  pending move hides its source entry, and the root's attributes are those of
-  id 0 (the superblock entry) of the root pair. Unknown tags are shown but
+  pending move hides its source entry. The root pair is the last pair on the
+  tail list holding a superblock entry (the superblock chain can grow in front
+  of it), and the root's attributes are those of id 0 (the superblock entry)
+  of the root pair. A CTZ file is read through the first pointer of each
+  block; its other skip pointers are checked. Unknown tags are shown but
   otherwise ignored.
 
 output:
@@ -66,7 +69,8 @@ output:
              image, geometry (read_size/prog_size inferred), disk_version,
              made_by, notes, entries (path, type, size, sha256, attrs as
              {"hex type": "hex bytes"}), root first, depth first in on-disk
-             order; diagnostics go to stderr
+             order; a file whose contents cannot be read has "sha256": null;
+             diagnostics go to stderr
 
 exit status:
   0  the image was read without errors (warnings, such as a torn last commit

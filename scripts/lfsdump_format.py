@@ -29,12 +29,10 @@ T_FCRC = 0x5FF
 
 # type1 values (top 3 bits of type3)
 T1_NAME = 0x0
-T1_STRUCT = 0x2
 T1_USERATTR = 0x3
 T1_SPLICE = 0x4
 T1_CRC = 0x5
 T1_TAIL = 0x6
-T1_GSTATE = 0x7
 
 # Masks over type3 that the littlefs lookups use: a lookup matches the latest
 # tag whose type3 agrees with the wanted type under the mask.
@@ -70,20 +68,12 @@ def seq_cmp(a, b):
     return d - 0x100000000 if d & 0x80000000 else d
 
 
-def tag_valid_bit(tag):
-    return tag >> 31
-
-
 def tag_type3(tag):
     return (tag >> 20) & 0x7FF
 
 
 def tag_type1(tag):
     return (tag >> 28) & 0x7
-
-
-def tag_chunk(tag):
-    return (tag >> 20) & 0xFF
 
 
 def tag_id(tag):

@@ -167,6 +167,11 @@ def _pair_list(keys, notes=None, limit=8):
     return ", ".join(parts)
 
 
+def _id_list(ids, limit=16):
+    text = " ".join(str(i) for i in ids[:limit])
+    return text + (" ..." if len(ids) > limit else "")
+
+
 class Filesystem:
     """Everything lfsdump reads from one image. Build with Filesystem(data, ...)."""
 
@@ -434,14 +439,20 @@ class Filesystem:
                 self.error(path, "directory pair %s is unreadable; entries "
                            "stored there are missing" % pair_str(p))
                 break
+            nameless = []
             for vid, phys in enumerate(ps.visible_ids()):
-                child = self._entry(ps, vid, phys, path)
+                child = self._entry(ps, vid, phys, path, nameless)
                 if child is None:
                     continue
                 if child["name"] in names:
                     self.error(child["path"], "name appears twice in the directory")
                 names.add(child["name"])
                 node["children"].append(child)
+            if nameless:
+                self.warning("%s: pair %s" % (path, pair_str(ps.pair)),
+                             "%d id(s) below the id count have no name and are "
+                             "skipped, as littlefs does: %s" % (
+                                 len(nameless), _id_list(nameless)))
             if not ps.is_split:
                 break
             nxt = ps.tail[1]
@@ -454,12 +465,11 @@ class Filesystem:
             via = "hard tail of " + pair_str(ps.pair)
             p = nxt
 
-    def _entry(self, ps, vid, phys, parent):
-        where = "%s: pair %s id %d" % (parent, pair_str(ps.pair), phys)
+    def _entry(self, ps, vid, phys, parent, nameless):
         name_t = ps.get(phys, T_REG, MASK_NAME)
         if name_t is None:
             if ps.get(phys, T_SUPERBLOCK, MASK_EXACT) is None:
-                self.warning(where, "id has no name; skipped, as littlefs does")
+                nameless.append(phys)
             return None
         name = name_t.data.decode("utf-8", "backslashreplace")
         path = (parent.rstrip("/") + "/" + name)

@@ -31,7 +31,7 @@ import lfsdump  # noqa: E402
 import lfsdump_render  # noqa: E402
 from lfsdump_format import lfs_crc  # noqa: E402
 
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the interpreter running pytest (/usr/bin/python3)
 STATUSES = (lfsdump.EXIT_OK, lfsdump.EXIT_DAMAGED, lfsdump.EXIT_NO_FS)
 
 
@@ -214,6 +214,7 @@ def block_bytes(rev, commits, prog=16, torn=False):
         buf[off:off + 4] = raw
         buf[off + 4:off + 8] = struct.pack("<I", crc)
         ptag, off, crc = t, end, 0xFFFFFFFF
+    assert len(buf) == BS, "commits overflow the block"
     return bytes(buf)
 
 
@@ -272,6 +273,20 @@ def test_torn_last_commit_last_valid_wins():
     assert tree_files(fs)["/f"] == b"mid"
     assert lfsdump.status_of(fs) == 0
     assert any("not valid" in d.message for d in fs.diags)
+
+
+def test_damaged_middle_commit_is_an_error_not_a_torn_write():
+    good = block_bytes(1, [superblock_tags(), new_file(1, b"f", b"one"),
+                           [(0x201, 1, b"two")], [(0x201, 1, b"three")]])
+    bad = bytearray(good)
+    at = bad.index(b"two")
+    bad[at] ^= 0x20                      # damage commit 2's data only
+    fs = lfsdump.decode(image({0: bytes(bad)}))
+    log = fs.root.current_log
+    assert log.last_valid == 1 and len(log.intact_after) == 1
+    assert tree_files(fs)["/f"] == b"one"
+    assert any("not a torn write" in d.message for d in fs.errors)
+    assert lfsdump.status_of(fs) == lfsdump.EXIT_DAMAGED
 
 
 def test_newer_block_without_valid_commit_falls_back():
@@ -488,7 +503,7 @@ def make_variant(name, seed, index):
     """The corrupted image `index` of the sweep with `seed` over golden `name`.
 
     Deterministic: replay a failure with make_variant(name, seed, index).
-    Returns (bytes, description).
+    Returns (bytes, description, block size to give or None to detect).
     """
     data, _ = golden(name)
     bs, meta, files = layout(name)
@@ -533,12 +548,15 @@ def make_variant(name, seed, index):
         img[pos:pos + 4] = struct.pack("<I", rng.choice(
             [0, 1, 0xFFFFFFFF, 0x7FFFFFFF, rng.randrange(1 << 32),
              rng.randrange(nblocks), b]))
-    return bytes(img), kind
+    given = None
+    if rng.randrange(10) == 0:
+        given = rng.choice([64, 128, 256, 512, 1024, 4096, 8192, 3 * 512])
+    return bytes(img), kind, given
 
 
-def exercise(img, full_render):
+def exercise(img, full_render, block_size=None):
     """Decode and render like the command line does; returns the status."""
-    fs = lfsdump.decode(img)
+    fs = lfsdump.decode(img, block_size=block_size)
     status = lfsdump.status_of(fs)
     json.dumps(lfsdump_render.manifest_json(fs, "v.img"))
     lfsdump_render.tree_text(fs) if fs.tree is not None else None
@@ -553,11 +571,11 @@ def test_corruption_sweep_never_raises(name):
     failures = []
     count = SWEEP_PER_IMAGE // (4 if name.startswith("many") else 1)
     for index in range(count):
-        img, kind = make_variant(name, SWEEP_SEED, index)
+        img, kind, given = make_variant(name, SWEEP_SEED, index)
         start = time.time()
         try:
-            status = exercise(img, full_render=not name.startswith("many")
-                              or index % 8 == 0)
+            status = exercise(img, not name.startswith("many") or index % 8 == 0,
+                              given)
         except Exception as e:  # collected so that every failure is named
             failures.append("make_variant(%r, %d, %d) [%s]: %s: %s" % (
                 name, SWEEP_SEED, index, kind, type(e).__name__, e))
@@ -576,8 +594,10 @@ def test_corruption_sweep_never_raises(name):
 def test_corruption_sweep_finds_damage():
     """The sweep is not vacuous: many variants are reported as damaged."""
     name = "basic-512" if "basic-512" in IMAGES else IMAGES[0]
-    statuses = [exercise(make_variant(name, SWEEP_SEED, i)[0], False)
-                for i in range(200)]
+    statuses = []
+    for i in range(200):
+        img, _, given = make_variant(name, SWEEP_SEED, i)
+        statuses.append(exercise(img, False, given))
     assert statuses.count(lfsdump.EXIT_DAMAGED) > 20
     assert statuses.count(lfsdump.EXIT_OK) > 20
 
@@ -585,13 +605,14 @@ def test_corruption_sweep_finds_damage():
 def test_corrupt_variants_through_the_command_line(tmp_path):
     name = "basic-512" if "basic-512" in IMAGES else IMAGES[0]
     for index in range(6):
-        img, kind = make_variant(name, SWEEP_SEED, index)
+        img, kind, given = make_variant(name, SWEEP_SEED, index)
         path = tmp_path / ("v%d.img" % index)
         path.write_bytes(img)
-        want = exercise(img, False)
+        want = exercise(img, False, given)
+        extra = () if given is None else ("--block-size", given)
         for args in ((path,), ("--json", path), ("--manifest", path),
                      ("--tree", path)):
-            rc, out, err = cli(*args)
+            rc, out, err = cli(*extra, *args)
             assert rc == want, (name, SWEEP_SEED, index, kind, args, err)
             if "--json" in args or "--manifest" in args:
                 json.loads(out)
@@ -604,3 +625,101 @@ def test_run_reports_internal_errors_without_traceback(monkeypatch, capsys):
     monkeypatch.delenv("LFSDUMP_DEBUG", raising=False)
     assert lfsdump.main(["x.img"]) == lfsdump.EXIT_INTERNAL
     assert "internal error: RuntimeError: synthetic" in capsys.readouterr().err
+
+
+# -- structured fuzz: garbage with valid CRCs -------------------------------------
+
+def random_tags(rng):
+    """A few tags: either one random tag or a coherent file/dir creation."""
+    ident = rng.randrange(1, 5)
+    shape = rng.randrange(4)
+    if shape == 0:
+        return [(0x401, ident, b""), (0x001, ident, rng.choice([b"f", b"g", b"h"])),
+                rng.choice([(0x201, ident, b"inline"), (0x202, ident, struct.pack(
+                    "<II", rng.randrange(8, 24), rng.choice([1, BS, 3 * BS])))])]
+    if shape == 1:
+        return [(0x401, ident, b""), (0x002, ident, rng.choice([b"d", b"e"])),
+                (0x200, ident, pair_le(*rng.choice([(2, 3), (4, 5), (6, 7), (0, 1)])))]
+    return [random_tag(rng)]
+
+
+def random_tag(rng):
+    kind = rng.randrange(12)
+    ident = rng.choice([0, 1, 2, 3, 4, 0x3FF, rng.randrange(0x400)])
+    pair = pair_le(rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 0xFFFFFFFF, rng.randrange(40)]),
+                   rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 0xFFFFFFFF, rng.randrange(40)]))
+    blob = bytes(rng.randrange(256) for _ in range(rng.randrange(24)))
+    if kind == 0:
+        return (rng.choice([0x401, 0x4FF, 0x400 | rng.randrange(256)]), ident, b"")
+    if kind == 1:
+        return (rng.choice([0x001, 0x002, 0x0FF, rng.randrange(0x100)]), ident,
+                rng.choice([b"a", b"b", b"littlefs", b"", b"x/y", blob]))
+    if kind == 2:
+        return (0x200, ident, rng.choice([pair, blob]))
+    if kind == 3:
+        return (0x201, ident, rng.choice([blob, b"", struct.pack(
+            "<6I", 0x00020001, BS, BC, 255, 0x7FFFFFFF, 1022)]))
+    if kind == 4:
+        return (0x202, ident, rng.choice([blob, struct.pack(
+            "<II", rng.randrange(40), rng.choice(
+                [0, 1, BS, 3 * BS, rng.randrange(1 << 32)]))]))
+    if kind == 5:
+        return (0x300 | rng.randrange(256), ident, rng.choice([blob, None]))
+    if kind == 6:
+        return (rng.choice([0x600, 0x601, 0x600 | rng.randrange(256)]), 0x3FF,
+                rng.choice([pair, pair, blob]))
+    if kind == 7:
+        return (0x7FF, 0x3FF, rng.choice([blob, struct.pack(
+            "<III", mktag(rng.choice([0x4FF, 0]), rng.randrange(6), 0) |
+            rng.choice([0, 1 << 31]), rng.randrange(8), rng.randrange(8))]))
+    if kind == 8:
+        return (0x5FF, 0x3FF, rng.choice([blob, struct.pack("<II", 16, 0)]))
+    if kind == 9:
+        return (rng.choice([0x100, 0x7FE, 0x1FF]) , ident, blob)
+    if kind == 10:
+        return (rng.choice([0x001, 0x002, 0x201]), ident, None)
+    return (0x401, ident, b"")
+
+
+def random_block(rng, with_superblock):
+    commits, used = [], 4
+    if with_superblock:
+        commits.append(superblock_tags())
+        used += 60
+    for _ in range(rng.randrange(1, 6)):
+        commit = [t for _ in range(rng.randrange(1, 5)) for t in random_tags(rng)]
+        size = sum(4 + len(d or b"") for _, _, d in commit) + 24
+        if used + size > BS - 8:
+            break
+        commits.append(commit)
+        used += size
+    return block_bytes(rng.randrange(1 << 32) if rng.randrange(4) == 0
+                       else rng.randrange(4), commits,
+                       torn=rng.randrange(6) == 0)
+
+
+def random_image(seed):
+    rng = random.Random("lfsdump-structured:%d" % seed)
+    blocks = {}
+    for b in range(0, 8):
+        if rng.randrange(3):
+            blocks[b] = random_block(rng, b < 2 and rng.randrange(5) != 0)
+    for b in range(8, 24):
+        blocks[b] = bytes(rng.randrange(256) for _ in range(8)) * (BS // 8)
+    return image(blocks)
+
+
+def test_structured_fuzz_never_raises():
+    failures = []
+    for seed in range(int(os.environ.get("LFSDUMP_FUZZ_COUNT", "400"))):
+        img = random_image(seed)
+        start = time.time()
+        try:
+            status = exercise(img, True)
+            if status not in STATUSES:
+                failures.append("random_image(%d): status %d" % (seed, status))
+        except Exception as e:
+            failures.append("random_image(%d): %s: %s" % (seed, type(e).__name__, e))
+        if time.time() - start > 5:
+            failures.append("random_image(%d): slow" % seed)
+    assert not failures, "%d failures:\n%s" % (len(failures), "\n".join(failures[:10]))
