@@ -138,7 +138,8 @@ static inline unsigned long test_json_number(const char *s, const char *key) {
 }
 
 /* Copy the string value after p (": \"...\"") into out. */
-static inline const char *test_json_string(const char *p, char *out, size_t cap) {
+static inline const char *test_json_string(const char *p, char *out,
+        size_t cap) {
     p = strchr(p, '"');
     if (!p) {
         return NULL;
@@ -163,7 +164,8 @@ static inline size_t test_unhex(const char *hex, uint8_t *out, size_t cap) {
     return n;
 }
 
-static inline bool test_load_manifest(const char *name, struct test_manifest *m) {
+static inline bool test_load_manifest(const char *name,
+        struct test_manifest *m) {
     size_t size;
     char *json = (char*)test_readfile(name, &size);
     if (!json) {
@@ -181,7 +183,8 @@ static inline bool test_load_manifest(const char *name, struct test_manifest *m)
     }
 
     const char *p = test_json_find(json, "entries");
-    while (p && (p = test_json_find(p, "path")) && m->count < TEST_MAX_ENTRIES) {
+    while (p && (p = test_json_find(p, "path"))
+            && m->count < TEST_MAX_ENTRIES) {
         struct test_entry *e = &m->entries[m->count++];
         p = test_json_string(p, e->path, sizeof(e->path));
         const char *next = p ? strstr(p, "\"path\"") : NULL;

@@ -502,6 +502,15 @@ static void run_case(struct sweep *s, struct image *img) {
 
     int err = lfs_mount(&s->lfs, &s->cfg);
     check_err(s, "mount", err, false);
+    struct lfs_fsinfo fsinfo;
+    if (!err && s->cfg.block_count == 0
+            && (lfs_fs_stat(&s->lfs, &fsinfo) != 0
+                || fsinfo.block_count > s->bd.block_count)) {
+        // the disk claims more blocks than the device has: with the block
+        // count left to the disk, only the device can catch that
+        check_err(s, "unmount", lfs_unmount(&s->lfs), false);
+        err = LFS_ERR_INVAL;
+    }
     if (!err) {
         s->mounted += 1;
         walk(s);

@@ -138,7 +138,8 @@ static void test_chain_golden(void **state) {
                 }
                 assert_true(off + lfs_tag_dsize(tag) <= bs);
                 if (tags == 0) {
-                    assert_int_equal(tag, lfs_mktag(LFS_TYPE_SUPERBLOCK, 0, 8));
+                    assert_int_equal(tag,
+                            lfs_mktag(LFS_TYPE_SUPERBLOCK, 0, 8));
                     assert_memory_equal(p + off + 4, "littlefs", 8);
                 }
                 if (lfs_tag_iscrc(tag)) {
