@@ -6,10 +6,8 @@
  * LFS_ERR_INVAL here so the layers below can assume them valid.  With
  * LFS_THREADSAFE every call holds the config's lock.
  *
- * Only the read side exists so far: lfs_format, lfs_remove, lfs_rename,
- * lfs_setattr, lfs_removeattr, lfs_file_write, lfs_file_sync,
- * lfs_file_truncate, lfs_mkdir, lfs_fs_mkconsistent, lfs_fs_gc and
- * lfs_fs_grow come with the write path (issue 5) and are not defined yet.
+ * Writes on a file not opened for writing, and reads on one not opened
+ * for reading, give LFS_ERR_BADF.
  */
 #include "lfs_internal.h"
 
@@ -290,6 +288,136 @@ int lfs_fs_traverse(lfs_t *lfs, int (*cb)(void *data, lfs_block_t block),
         return err;
     }
     err = lfs_fs_rawtraverse(lfs, cb, data, true);
+    if (!err) {
+        err = lfs_file_traverseopen(lfs, cb, data);
+    }
     LFS_UNLOCK(lfs->cfg);
     return err;
+}
+
+int lfs_format(lfs_t *lfs, const struct lfs_config *cfg) {
+    if (!lfs || !cfg) {
+        return LFS_ERR_INVAL;
+    }
+    int err = LFS_LOCK(cfg);
+    if (err) {
+        return err;
+    }
+    err = lfs_rawformat(lfs, cfg);
+    LFS_UNLOCK(cfg);
+    return err;
+}
+
+/* The calls taking (lfs, path) and returning an error code. */
+#define LFS_PATHCALL(call) do { \
+        if (!lfs || !path) { \
+            return LFS_ERR_INVAL; \
+        } \
+        int err_ = LFS_LOCK(lfs->cfg); \
+        if (err_) { \
+            return err_; \
+        } \
+        err_ = (call); \
+        LFS_UNLOCK(lfs->cfg); \
+        return err_; \
+    } while (0)
+
+int lfs_mkdir(lfs_t *lfs, const char *path) {
+    LFS_PATHCALL(lfs_rawmkdir(lfs, path));
+}
+
+int lfs_remove(lfs_t *lfs, const char *path) {
+    LFS_PATHCALL(lfs_rawremove(lfs, path));
+}
+
+int lfs_rename(lfs_t *lfs, const char *path, const char *newpath) {
+    if (!newpath) {
+        return LFS_ERR_INVAL;
+    }
+    LFS_PATHCALL(lfs_rawrename(lfs, path, newpath));
+}
+
+int lfs_setattr(lfs_t *lfs, const char *path,
+        uint8_t type, const void *buffer, lfs_size_t size) {
+    if (!buffer && size) {
+        return LFS_ERR_INVAL;
+    }
+    LFS_PATHCALL(lfs_rawsetattr(lfs, path, type, buffer, size));
+}
+
+int lfs_removeattr(lfs_t *lfs, const char *path, uint8_t type) {
+    LFS_PATHCALL(lfs_rawremoveattr(lfs, path, type));
+}
+
+lfs_ssize_t lfs_file_write(lfs_t *lfs, lfs_file_t *file,
+        const void *buffer, lfs_size_t size) {
+    if (!lfs || !file || (!buffer && size)) {
+        return LFS_ERR_INVAL;
+    }
+    if (!(file->flags & LFS_O_WRONLY)) {
+        return LFS_ERR_BADF;
+    }
+    int err = LFS_LOCK(lfs->cfg);
+    if (err) {
+        return err;
+    }
+    lfs_ssize_t res = lfs_file_rawwrite(lfs, file, buffer, size);
+    LFS_UNLOCK(lfs->cfg);
+    return res;
+}
+
+int lfs_file_sync(lfs_t *lfs, lfs_file_t *file) {
+    if (!lfs || !file) {
+        return LFS_ERR_INVAL;
+    }
+    int err = LFS_LOCK(lfs->cfg);
+    if (err) {
+        return err;
+    }
+    err = (file->flags & LFS_O_WRONLY) ? lfs_file_rawsync(lfs, file)
+            : lfs_file_flush(lfs, file);
+    LFS_UNLOCK(lfs->cfg);
+    return err;
+}
+
+int lfs_file_truncate(lfs_t *lfs, lfs_file_t *file, lfs_off_t size) {
+    if (!lfs || !file) {
+        return LFS_ERR_INVAL;
+    }
+    if (!(file->flags & LFS_O_WRONLY)) {
+        return LFS_ERR_BADF;
+    }
+    int err = LFS_LOCK(lfs->cfg);
+    if (err) {
+        return err;
+    }
+    err = lfs_file_rawtruncate(lfs, file, size);
+    LFS_UNLOCK(lfs->cfg);
+    return err;
+}
+
+/* The calls taking only lfs. */
+#define LFS_FSCALL(call) do { \
+        if (!lfs) { \
+            return LFS_ERR_INVAL; \
+        } \
+        int err_ = LFS_LOCK(lfs->cfg); \
+        if (err_) { \
+            return err_; \
+        } \
+        err_ = (call); \
+        LFS_UNLOCK(lfs->cfg); \
+        return err_; \
+    } while (0)
+
+int lfs_fs_mkconsistent(lfs_t *lfs) {
+    LFS_FSCALL(lfs_fs_rawmkconsistent(lfs));
+}
+
+int lfs_fs_gc(lfs_t *lfs) {
+    LFS_FSCALL(lfs_fs_rawgc(lfs));
+}
+
+int lfs_fs_grow(lfs_t *lfs, lfs_size_t block_count) {
+    LFS_FSCALL(lfs_fs_rawgrow(lfs, block_count));
 }

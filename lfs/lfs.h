@@ -197,17 +197,31 @@ typedef struct lfs_chainwalk {
     lfs_size_t power;
 } lfs_chainwalk_t;
 
+/* Open files and directories are kept in a list so commits can keep their
+ * view of the pairs they live in up to date.  lfs_dir and lfs_file start
+ * with the same fields as lfs_mlist, in the same order. */
+typedef struct lfs_mlist {
+    struct lfs_mlist *next;
+    uint16_t id;
+    uint8_t type;           /* LFS_TYPE_REG, LFS_TYPE_DIR, or 0 */
+    lfs_mdir_t m;
+} lfs_mlist_t;
+
 struct lfs_dir {
+    struct lfs_dir *next;   /* open-handle list (lfs_mlist) */
+    uint16_t id;            /* next id to read in m */
+    uint8_t type;           /* LFS_TYPE_DIR */
     lfs_mdir_t m;           /* pair being read */
     lfs_block_t head[2];    /* first pair of the directory */
-    uint16_t id;            /* next id to read in m */
     lfs_off_t pos;          /* position as lfs_dir_tell reports it */
     lfs_chainwalk_t walk;   /* loop guard over the hard-tail chain */
 };
 
 struct lfs_file {
-    lfs_mdir_t m;           /* pair holding the file's entry */
+    struct lfs_file *next;  /* open-handle list (lfs_mlist) */
     uint16_t id;            /* id of the entry in m */
+    uint8_t type;           /* LFS_TYPE_REG */
+    lfs_mdir_t m;           /* pair holding the file's entry */
     uint32_t flags;         /* LFS_O_* and internal LFS_F_* */
     lfs_off_t pos;          /* file position */
     lfs_block_t block;      /* block of pos while reading */
@@ -233,6 +247,17 @@ struct lfs {
     lfs_size_t name_max;
     lfs_size_t file_max;
     lfs_size_t attr_max;
+    lfs_size_t inline_max;  /* largest inline file */
+    lfs_mlist_t *mlist;     /* open files and directories */
+    lfs_gstate_t gdelta;    /* delta taken over from a dropped pair */
+    bool needssuperblock;   /* superblock to rewrite at the next write */
+    struct lfs_lookahead {
+        lfs_block_t start;  /* first block of the window */
+        lfs_block_t size;   /* blocks in the window */
+        lfs_block_t next;   /* next block of the window to hand out */
+        lfs_block_t ckpoint;/* blocks left before the disk counts as full */
+        uint8_t *buffer;    /* one bit per block of the window, 1 = in use */
+    } lookahead;
 };
 
 /* Filesystem */

@@ -184,12 +184,18 @@ int lfs_dir_rawopen(lfs_t *lfs, lfs_dir_t *dir, const char *path) {
     dir->id = 0;
     dir->pos = 0;
     lfs_chainwalk_start(&dir->walk);
-    return lfs_chainwalk_step(&dir->walk, dir->head);
+    err = lfs_chainwalk_step(&dir->walk, dir->head);
+    if (err) {
+        return err;
+    }
+    // on the open list, so commits keep m, id and head current
+    dir->type = LFS_TYPE_DIR;
+    lfs_mlist_append(lfs, (lfs_mlist_t *)dir);
+    return 0;
 }
 
 int lfs_dir_rawclose(lfs_t *lfs, lfs_dir_t *dir) {
-    (void)lfs;
-    (void)dir;
+    lfs_mlist_remove(lfs, (lfs_mlist_t *)dir);
     return 0;
 }
 

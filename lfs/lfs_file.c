@@ -8,8 +8,9 @@
  * not evict the metadata cache.  Reads locate a position with one O(log n)
  * skip-list search, then read blocks in order.
  *
- * Until the write path exists (issue 5), only LFS_O_RDONLY opens are
- * accepted: any write or create flag gives LFS_ERR_INVAL.
+ * Creating, truncating and writing are lfs_file_write.c's: open calls it
+ * for the entry, and reads and seeks flush unwritten data through it
+ * first.  Open files are on lfs->mlist so commits keep them current.
  *
  * Assumes lfs_dir.c for lookups, the mdir layer for the entry's tags and
  * inline data, lfs_ctz.c for skip-lists.  A struct that cannot be on this
@@ -22,9 +23,16 @@ static const struct lfs_file_config lfs_file_defaultcfg = {0};
 
 int lfs_file_rawopencfg(lfs_t *lfs, lfs_file_t *file, const char *path,
         int flags, const struct lfs_file_config *cfg) {
-    // write path not yet implemented (issue 5): read-only opens only
-    if (flags != LFS_O_RDONLY) {
+    if (!(flags & LFS_O_RDWR) || (flags & ~(LFS_O_RDWR | LFS_O_CREAT
+            | LFS_O_EXCL | LFS_O_TRUNC | LFS_O_APPEND))) {
         return LFS_ERR_INVAL;
+    }
+    // repair what a power loss left before the first write
+    if (flags & LFS_O_WRONLY) {
+        int err = lfs_fs_forceconsistency(lfs);
+        if (err) {
+            return err;
+        }
     }
 
     file->cfg = cfg ? cfg : &lfs_file_defaultcfg;
@@ -35,17 +43,16 @@ int lfs_file_rawopencfg(lfs_t *lfs, lfs_file_t *file, const char *path,
     file->cache.buffer = NULL;
 
     lfs_stag_t tag = lfs_dir_lookup(lfs, &file->m, &path, &file->id);
-    if (tag < 0) {
-        return (int)tag;
+    // creates, truncates, or checks the entry (lfs_file_write.c)
+    int empty = lfs_file_opencreate(lfs, file, tag, path);
+    if (empty < 0) {
+        return empty;
     }
-    if (lfs_tag_type3((lfs_tag_t)tag) != LFS_TYPE_REG) {
-        return LFS_ERR_ISDIR;
-    }
-    file->id = (uint16_t)lfs_tag_id((lfs_tag_t)tag);
 
     uint8_t raw[8];
-    tag = lfs_mdir_get(lfs, &file->m, lfs_mktag(0x700, 0x3ff, 0),
-            lfs_mktag(LFS_TYPE_STRUCT, file->id, sizeof(raw)), raw);
+    tag = empty ? (lfs_stag_t)lfs_mktag(LFS_TYPE_INLINESTRUCT, file->id, 0)
+            : lfs_mdir_get(lfs, &file->m, lfs_mktag(0x700, 0x3ff, 0),
+                lfs_mktag(LFS_TYPE_STRUCT, file->id, sizeof(raw)), raw);
     if (tag < 0) {
         return (int)tag;
     }
@@ -70,13 +77,22 @@ int lfs_file_rawopencfg(lfs_t *lfs, lfs_file_t *file, const char *path,
     // custom attributes asked for at open
     for (lfs_size_t i = 0; i < file->cfg->attr_count; i++) {
         const struct lfs_attr *attr = &file->cfg->attrs[i];
-        lfs_stag_t res = lfs_mdir_get(lfs, &file->m,
-                lfs_mktag(0x7ff, 0x3ff, 0),
-                lfs_mktag(LFS_TYPE_USERATTR + attr->type, file->id,
-                    lfs_min(attr->size, lfs->attr_max)),
-                attr->buffer);
-        if (res < 0 && res != LFS_ERR_NOENT) {
-            return (int)res;
+        if (flags & LFS_O_RDONLY) {
+            lfs_stag_t res = lfs_mdir_get(lfs, &file->m,
+                    lfs_mktag(0x7ff, 0x3ff, 0),
+                    lfs_mktag(LFS_TYPE_USERATTR + attr->type, file->id,
+                        lfs_min(attr->size, lfs->attr_max)),
+                    attr->buffer);
+            if (res < 0 && res != LFS_ERR_NOENT) {
+                return (int)res;
+            }
+        }
+        // a writer stores its attributes at every sync
+        if (flags & LFS_O_WRONLY) {
+            if (attr->size > lfs->attr_max) {
+                return LFS_ERR_NOSPC;
+            }
+            file->flags |= LFS_F_DIRTY;
         }
     }
 
@@ -89,16 +105,42 @@ int lfs_file_rawopencfg(lfs_t *lfs, lfs_file_t *file, const char *path,
         }
     }
     lfs_cache_zero(lfs, &file->cache);
+
+    // an inline file that fits is kept whole in the cache, where writes
+    // change it until sync
+    if ((file->flags & LFS_F_INLINE)
+            && file->ctz.size <= lfs->cfg->cache_size) {
+        if (file->ctz.size > 0) {
+            lfs_stag_t res = lfs_mdir_getslice(lfs, &file->m,
+                    lfs_mktag(0x7ff, 0x3ff, 0),
+                    lfs_mktag(LFS_TYPE_INLINESTRUCT, file->id, 0),
+                    0, file->cache.buffer, file->ctz.size);
+            if (res < 0) {
+                if (!file->cfg->buffer) {
+                    lfs_free(file->cache.buffer);
+                }
+                file->cache.buffer = NULL;
+                return (int)res;
+            }
+        }
+        file->cache.block = LFS_BLOCK_INLINE;
+        file->cache.off = 0;
+        file->cache.size = lfs->cfg->cache_size;
+    }
+
+    file->type = LFS_TYPE_REG;
+    lfs_mlist_append(lfs, (lfs_mlist_t *)file);
     return 0;
 }
 
 int lfs_file_rawclose(lfs_t *lfs, lfs_file_t *file) {
-    (void)lfs;
+    int err = (file->flags & LFS_O_WRONLY) ? lfs_file_rawsync(lfs, file) : 0;
+    lfs_mlist_remove(lfs, (lfs_mlist_t *)file);
     if (!file->cfg->buffer) {
         lfs_free(file->cache.buffer);
     }
     file->cache.buffer = NULL;
-    return 0;
+    return err;
 }
 
 lfs_ssize_t lfs_file_rawread(lfs_t *lfs, lfs_file_t *file,
@@ -106,6 +148,13 @@ lfs_ssize_t lfs_file_rawread(lfs_t *lfs, lfs_file_t *file,
     uint8_t *data = buffer;
     const lfs_size_t block_size = lfs->cfg->block_size;
 
+    // unwritten data first goes to the disk (or, inline, stays cached)
+    if (file->flags & LFS_F_WRITING) {
+        int err = lfs_file_flush(lfs, file);
+        if (err) {
+            return err;
+        }
+    }
     if (file->pos >= file->ctz.size) {
         return 0;
     }
@@ -160,7 +209,7 @@ lfs_soff_t lfs_file_rawseek(lfs_t *lfs, lfs_file_t *file,
     } else if (whence == LFS_SEEK_CUR) {
         npos = file->pos + (lfs_off_t)off;
     } else if (whence == LFS_SEEK_END) {
-        npos = file->ctz.size + (lfs_off_t)off;
+        npos = (lfs_off_t)lfs_file_rawsize(lfs, file) + (lfs_off_t)off;
     } else {
         return LFS_ERR_INVAL;
     }
@@ -188,7 +237,10 @@ lfs_soff_t lfs_file_rawseek(lfs_t *lfs, lfs_file_t *file,
         }
     }
 
-    file->flags &= ~LFS_F_READING;
+    int err = lfs_file_flush(lfs, file);
+    if (err) {
+        return err;
+    }
     file->pos = npos;
     return (lfs_soff_t)npos;
 }
@@ -200,5 +252,8 @@ lfs_soff_t lfs_file_rawtell(lfs_t *lfs, lfs_file_t *file) {
 
 lfs_soff_t lfs_file_rawsize(lfs_t *lfs, lfs_file_t *file) {
     (void)lfs;
+    if (file->flags & LFS_F_WRITING) {
+        return (lfs_soff_t)lfs_max(file->pos, file->ctz.size);
+    }
     return (lfs_soff_t)file->ctz.size;
 }

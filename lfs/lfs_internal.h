@@ -18,7 +18,10 @@
 #include "lfs_tag.h"
 
 /* Internal file flags, above the LFS_O_* bits. */
+#define LFS_F_DIRTY   0x010000u /* ctz or attrs differ from the disk */
+#define LFS_F_WRITING 0x020000u /* file->cache holds unwritten data */
 #define LFS_F_READING 0x040000u /* block/off locate pos */
+#define LFS_F_ERRED   0x080000u /* a write failed: sync does nothing */
 #define LFS_F_INLINE  0x100000u /* data lives in the metadata pair */
 
 /* Results of comparing on-disk bytes with a buffer. */
@@ -131,6 +134,8 @@ lfs_soff_t lfs_file_rawtell(lfs_t *lfs, lfs_file_t *file);
 lfs_soff_t lfs_file_rawsize(lfs_t *lfs, lfs_file_t *file);
 
 /* ---- lfs_mount.c -------------------------------------------------------- */
+int lfs_init(lfs_t *lfs, const struct lfs_config *cfg);
+void lfs_deinit(lfs_t *lfs);
 int lfs_rawmount(lfs_t *lfs, const struct lfs_config *cfg);
 int lfs_rawunmount(lfs_t *lfs);
 
@@ -142,5 +147,102 @@ int lfs_fs_rawtraverse(lfs_t *lfs,
         int (*cb)(void *data, lfs_block_t block), void *data,
         bool includeorphans);
 lfs_ssize_t lfs_fs_rawsize(lfs_t *lfs);
+
+/* ==== the write path (issue 5) ======================================== */
+
+/* The on-disk version this mount writes (config, or the newest). */
+uint32_t lfs_fs_disk_version(const lfs_t *lfs);
+
+/* ---- lfs_prog.c: programming through a cache ---------------------------- */
+int lfs_bd_prog(lfs_t *lfs, lfs_cache_t *pcache, lfs_cache_t *rcache,
+        bool validate, lfs_block_t block, lfs_off_t off,
+        const void *buffer, lfs_size_t size);
+int lfs_bd_flush(lfs_t *lfs, lfs_cache_t *pcache, lfs_cache_t *rcache,
+        bool validate);
+int lfs_bd_sync(lfs_t *lfs, lfs_cache_t *pcache, lfs_cache_t *rcache,
+        bool validate);
+int lfs_bd_erase(lfs_t *lfs, lfs_block_t block);
+
+/* ---- lfs_alloc.c: the lookahead block allocator ------------------------- */
+void lfs_alloc_ckpoint(lfs_t *lfs);
+void lfs_alloc_drop(lfs_t *lfs);
+int lfs_alloc_scan(lfs_t *lfs);
+int lfs_alloc(lfs_t *lfs, lfs_block_t *block);
+
+/* ---- lfs_commit.c: writing commits and compactions into a pair ---------- */
+
+/* Pseudo tag types, only in attribute lists handed to a commit:
+ *   FROM_MOVE       id = destination id, size = source id, buffer = the
+ *                   source lfs_mdir_t; copies the entry's struct and
+ *                   user attributes.
+ *   FROM_USERATTRS  buffer = struct lfs_attr[size]; each becomes a
+ *                   user-attribute tag of the id. */
+#define LFS_FROM_MOVE       0x101
+#define LFS_FROM_USERATTRS  0x102
+
+struct lfs_mattr {
+    lfs_tag_t tag;
+    const void *buffer;
+};
+
+/* Commit results above 0: what else the filesystem needs. */
+enum lfs_commit_state {
+    LFS_OK_RELOCATED = 1,   /* the pair moved to other blocks */
+    LFS_OK_DROPPED   = 2,   /* the pair became empty, unlink it */
+    LFS_OK_ORPHANED  = 3,   /* a relocation left orphans to clean */
+};
+
+bool lfs_dir_needsrelocation(const lfs_t *lfs, const lfs_mdir_t *dir);
+int lfs_dir_alloc(lfs_t *lfs, lfs_mdir_t *dir);
+int lfs_dir_append(lfs_t *lfs, lfs_mdir_t *dir,
+        const struct lfs_mattr *attrs, int count);
+int lfs_dir_splittingcompact(lfs_t *lfs, lfs_mdir_t *dir,
+        const struct lfs_mattr *attrs, int count,
+        const lfs_mdir_t *source, uint16_t begin, uint16_t end);
+
+/* ---- lfs_mdir_commit.c: commits that keep the filesystem consistent ----- */
+void lfs_mlist_append(lfs_t *lfs, lfs_mlist_t *m);
+void lfs_mlist_remove(lfs_t *lfs, lfs_mlist_t *m);
+int lfs_dir_orphaningcommit(lfs_t *lfs, lfs_mdir_t *dir,
+        const struct lfs_mattr *attrs, int count);
+int lfs_dir_commit(lfs_t *lfs, lfs_mdir_t *dir,
+        const struct lfs_mattr *attrs, int count);
+int lfs_dir_drop(lfs_t *lfs, lfs_mdir_t *dir, lfs_mdir_t *tail);
+
+/* ---- lfs_orphan.c: global state, moves, orphans ------------------------- */
+void lfs_fs_prepmove(lfs_t *lfs, uint16_t id, const lfs_block_t pair[2]);
+int lfs_fs_preporphans(lfs_t *lfs, int orphans);
+int lfs_fs_pred(lfs_t *lfs, const lfs_block_t pair[2], lfs_mdir_t *pdir);
+lfs_stag_t lfs_fs_parent(lfs_t *lfs, const lfs_block_t pair[2],
+        lfs_mdir_t *parent);
+int lfs_fs_deorphan(lfs_t *lfs, bool powerloss);
+int lfs_fs_forceconsistency(lfs_t *lfs);
+int lfs_fs_rawmkconsistent(lfs_t *lfs);
+
+/* ---- lfs_format.c, lfs_fs_write.c --------------------------------------- */
+int lfs_rawformat(lfs_t *lfs, const struct lfs_config *cfg);
+int lfs_fs_rawgc(lfs_t *lfs);
+int lfs_fs_rawgrow(lfs_t *lfs, lfs_size_t block_count);
+
+/* ---- lfs_namespace.c ---------------------------------------------------- */
+int lfs_rawmkdir(lfs_t *lfs, const char *path);
+int lfs_rawremove(lfs_t *lfs, const char *path);
+int lfs_rawrename(lfs_t *lfs, const char *oldpath, const char *newpath);
+int lfs_rawsetattr(lfs_t *lfs, const char *path,
+        uint8_t type, const void *buffer, lfs_size_t size);
+int lfs_rawremoveattr(lfs_t *lfs, const char *path, uint8_t type);
+bool lfs_path_islast(const char *path);
+lfs_size_t lfs_path_namelen(const char *path);
+
+/* ---- lfs_file_write.c --------------------------------------------------- */
+int lfs_file_opencreate(lfs_t *lfs, lfs_file_t *file, lfs_stag_t tag,
+        const char *path);
+int lfs_file_flush(lfs_t *lfs, lfs_file_t *file);
+lfs_ssize_t lfs_file_rawwrite(lfs_t *lfs, lfs_file_t *file,
+        const void *buffer, lfs_size_t size);
+int lfs_file_rawsync(lfs_t *lfs, lfs_file_t *file);
+int lfs_file_rawtruncate(lfs_t *lfs, lfs_file_t *file, lfs_off_t size);
+int lfs_file_traverseopen(lfs_t *lfs,
+        int (*cb)(void *data, lfs_block_t block), void *data);
 
 #endif

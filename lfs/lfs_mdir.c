@@ -288,7 +288,11 @@ static int lfs_mdir_walklog(lfs_t *lfs, lfs_mdir_t *dir,
 
     // is the rest of the block erased, so the write path can append?
     if (maybeerased && dir->off % lfs->cfg->prog_size == 0) {
-        if (last.hasfcrc && last.fcrcsize <= block_size - dir->off) {
+        // 2.0 commits carry no FCRC: a mount writing 2.0 trusts the
+        // valid bit alone, as 2.0 did
+        if (lfs_fs_disk_version(lfs) < 0x00020001) {
+            dir->erased = true;
+        } else if (last.hasfcrc && last.fcrcsize <= block_size - dir->off) {
             uint32_t fcrc = 0xffffffff;
             int err = lfs_bd_crc(lfs, NULL, &lfs->rcache, block_size,
                     block, dir->off, last.fcrcsize, &fcrc);

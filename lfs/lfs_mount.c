@@ -40,10 +40,23 @@ static int lfs_checkconfig(const struct lfs_config *cfg) {
             || cfg->attr_max > LFS_ATTR_MAX) {
         return LFS_ERR_INVAL;
     }
+    // the write side: a lookahead window, metadata and inline limits
+    if (cfg->lookahead_size == 0
+            || cfg->metadata_max > cfg->block_size
+            || (cfg->metadata_max && cfg->metadata_max < 128)
+            || cfg->compact_thresh > cfg->block_size
+            || (cfg->inline_max && cfg->inline_max != (lfs_size_t)-1
+                && cfg->inline_max > cfg->cache_size)) {
+        return LFS_ERR_INVAL;
+    }
     return 0;
 }
 
-static void lfs_deinit(lfs_t *lfs) {
+void lfs_deinit(lfs_t *lfs) {
+    if (!lfs->cfg->lookahead_buffer) {
+        lfs_free(lfs->lookahead.buffer);
+    }
+    lfs->lookahead.buffer = NULL;
     if (!lfs->cfg->read_buffer) {
         lfs_free(lfs->rcache.buffer);
     }
@@ -54,7 +67,7 @@ static void lfs_deinit(lfs_t *lfs) {
     lfs->pcache.buffer = NULL;
 }
 
-static int lfs_init(lfs_t *lfs, const struct lfs_config *cfg) {
+int lfs_init(lfs_t *lfs, const struct lfs_config *cfg) {
     int err = lfs_checkconfig(cfg);
     if (err) {
         return err;
@@ -70,12 +83,30 @@ static int lfs_init(lfs_t *lfs, const struct lfs_config *cfg) {
     memset(&lfs->gdisk, 0, sizeof(lfs->gdisk));
     lfs->seed = 0;
     lfs->disk_version = 0;
+    lfs->mlist = NULL;
+    memset(&lfs->gdelta, 0, sizeof(lfs->gdelta));
+    lfs->needssuperblock = false;
+    memset(&lfs->lookahead, 0, sizeof(lfs->lookahead));
+    // littlefs's default: what fits a cache, an attribute, and an eighth
+    // of a metadata block
+    if (cfg->inline_max == (lfs_size_t)-1) {
+        lfs->inline_max = 0;
+    } else if (cfg->inline_max == 0) {
+        lfs->inline_max = lfs_min(cfg->cache_size, lfs_min(lfs->attr_max,
+                (cfg->metadata_max ? cfg->metadata_max
+                    : cfg->block_size) / 8));
+    } else {
+        lfs->inline_max = cfg->inline_max;
+    }
 
     lfs->rcache.buffer = cfg->read_buffer ? cfg->read_buffer
             : lfs_malloc(cfg->cache_size);
     lfs->pcache.buffer = cfg->prog_buffer ? cfg->prog_buffer
             : lfs_malloc(cfg->cache_size);
-    if (!lfs->rcache.buffer || !lfs->pcache.buffer) {
+    lfs->lookahead.buffer = cfg->lookahead_buffer ? cfg->lookahead_buffer
+            : lfs_malloc(cfg->lookahead_size);
+    if (!lfs->rcache.buffer || !lfs->pcache.buffer
+            || !lfs->lookahead.buffer) {
         lfs_deinit(lfs);
         return LFS_ERR_NOMEM;
     }
@@ -194,6 +225,13 @@ int lfs_rawmount(lfs_t *lfs, const struct lfs_config *cfg) {
 
     lfs_gstate_finish(&lfs->gstate);
     lfs->gdisk = lfs->gstate;
+
+    // an older minor version is rewritten at the first write
+    lfs->needssuperblock = (lfs->disk_version & 0xffff)
+            < (lfs_fs_disk_version(lfs) & 0xffff);
+    // allocation starts somewhere that depends on the disk's contents
+    lfs->lookahead.start = lfs->seed % lfs->block_count;
+    lfs_alloc_drop(lfs);
     return 0;
 
 cleanup:
