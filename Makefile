@@ -97,7 +97,15 @@ TORTURE_QUICK := --summary-program "build/asan/torture -P every -G default \
 
 all: $(TORTURE_PROGRAM)
 
-$(TORTURE_GEN)/stamp: $(TORTURE_TOML) $(TORTURE_COMPILER)
+# the set of suites, rewritten only when it changes (renames keep mtimes)
+$(TORTURE_GEN)/suites.list: torture-suites-check
+	@mkdir -p $(@D)
+	@echo '$(TORTURE_TOML)' | cmp -s - $@ || echo '$(TORTURE_TOML)' > $@
+
+.PHONY: torture-suites-check
+torture-suites-check:
+
+$(TORTURE_GEN)/stamp: $(TORTURE_TOML) $(TORTURE_COMPILER) $(TORTURE_GEN)/suites.list
 	@mkdir -p $(TORTURE_GEN)
 	$(PYTHON) scripts/case_compiler.py -o $(TORTURE_GEN) $(TORTURE_TOML)
 	@touch $@

@@ -173,29 +173,38 @@ def _rewrite_assert(code, toks, i, line_of):
     return toks[i].start, toks[close].end, rep, close + 1
 
 
+def _next_statement(toks, i):
+    """Index just past the next ';' at or after i (error recovery)."""
+    while i < len(toks) and toks[i].text != ";":
+        i += 1
+    return i + 1
+
+
 def rewrite(code, first_line):
-    """Returns `code` (whose first line is .toml line `first_line`) with
-    every assertion rewritten."""
+    """Returns (code with every assertion rewritten, [AssertSyntaxError])
+    for `code`, whose first line is .toml line `first_line`."""
     def line_of(offset):
         return first_line + code.count("\n", 0, offset)
 
     try:
         toks = tokenize(code)
     except TokenizeError as e:
-        raise AssertSyntaxError(str(e), e.offset)
-    edits = []
+        return code, [AssertSyntaxError(f"cannot read C code: {e}", e.offset)]
+    edits, errors = [], []
     i = 0
     while i < len(toks):
         t = toks[i]
-        if t.kind == "punct" and t.text == "=>":
-            start, end, rep, i = _rewrite_arrow(code, toks, i, line_of)
-            edits.append((start, end, rep))
-            continue
-        if (t.kind == "id" and t.text == "assert" and i + 1 < len(toks)
-                and toks[i + 1].text == "("
-                and not (i > 0 and toks[i - 1].text in (".", "->"))):
-            start, end, rep, i = _rewrite_assert(code, toks, i, line_of)
-            edits.append((start, end, rep))
+        is_assert = (t.kind == "id" and t.text == "assert" and i + 1 < len(toks)
+                     and toks[i + 1].text == "("
+                     and not (i > 0 and toks[i - 1].text in (".", "->")))
+        if (t.kind == "punct" and t.text == "=>") or is_assert:
+            try:
+                rewrite_one = _rewrite_assert if is_assert else _rewrite_arrow
+                start, end, rep, i = rewrite_one(code, toks, i, line_of)
+                edits.append((start, end, rep))
+            except AssertSyntaxError as e:
+                errors.append(e)
+                i = _next_statement(toks, i + 1)
             continue
         i += 1
     out, last = [], 0
@@ -204,4 +213,4 @@ def rewrite(code, first_line):
         out.append(rep)
         last = end
     out.append(code[last:])
-    return "".join(out)
+    return "".join(out), errors

@@ -40,11 +40,15 @@ class Diagnostics:
     def __init__(self):
         self.items = []
 
+    def _add(self, item):
+        if item not in self.items:
+            self.items.append(item)
+
     def error(self, file, line, msg):
-        self.items.append((file, line, "error", msg))
+        self._add((file, line, "error", msg))
 
     def warning(self, file, line, msg):
-        self.items.append((file, line, "warning", msg))
+        self._add((file, line, "warning", msg))
 
     @property
     def errors(self):
@@ -246,7 +250,8 @@ def _uses(diag, file, code, names):
     try:
         ids = list(identifiers(code.text))
     except TokenizeError as e:
-        diag.error(file, code.line + code.text[:e.offset].count("\n"), f"cannot read C code: {e}")
+        diag.error(file, code.line + code.text[:e.offset].count("\n"),
+                   f"cannot read C code: {e}")
         return []
     return [(n, code.line + code.text[:off].count("\n")) for n, off in ids if n in names]
 
@@ -281,7 +286,7 @@ def check_defines_used(diag, suite):
                 else:
                     why = f"case '{case.name}' does not define it"
                     if where:
-                        why += f" (only {', '.join(where)} does)"
+                        why += f" (defined only by: {', '.join(where)})"
                 diag.error(suite.path, line,
                            f"define '{name}' is used but never defined: {why}")
 
@@ -290,11 +295,9 @@ def check_asserts(diag, suite):
     """Rewrites assertions now so that malformed ones are reported here."""
     pieces = ([suite.code] if suite.code else []) + [c.code for c in suite.cases if c.code]
     for piece in pieces:
-        try:
-            piece.rewritten = case_asserts.rewrite(piece.text, piece.line)
-        except case_asserts.AssertSyntaxError as e:
+        piece.rewritten, errors = case_asserts.rewrite(piece.text, piece.line)
+        for e in errors:
             diag.error(suite.path, piece.line + piece.text[:e.offset].count("\n"), str(e))
-            piece.rewritten = None
 
 
 def load(paths, diag, root=None):

@@ -263,16 +263,14 @@ static void parse_args(struct torture_options *opt, int argc, char **argv) {
     opt->save_dir = "build/failures";
     opt->judge = &torture_judge_restart;
     opt->program = argv[0];
-    opt->selectors = calloc((size_t)argc, sizeof(*opt->selectors));
-    if (!opt->selectors) {
-        exit(2);
-    }
+    /* selectors are gathered in place at the front of argv (j <= i) */
+    opt->selectors = (const char **)&argv[1];
     bool positional_only = false;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        char *a = argv[i];
         uint64_t n;
         if (positional_only || a[0] != '-' || a[1] == '\0') {
-            opt->selectors[opt->nselectors++] = a;
+            argv[1 + opt->nselectors++] = a;
         } else if (strcmp(a, "--") == 0) {
             positional_only = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -396,16 +394,13 @@ int main(int argc, char **argv) {
         return 0;
     }
     struct torture_plan plan;
-    if (torture_plan_build(&plan, reg, &opt) < 0) {
-        return 2;
-    }
     struct reporter rep;
-    if (reporter_init(&rep, &opt, &plan) < 0) {
+    if (torture_plan_build(&plan, reg, &opt) < 0 || reporter_init(&rep, &opt, &plan) < 0) {
+        torture_plan_free(&plan);
         return 2;
     }
     bool stopped = torture_pool_run(&opt, &plan, &rep);
     int status = reporter_finish(&rep, stopped);
     torture_plan_free(&plan);
-    free(opt.selectors);
     return status;
 }

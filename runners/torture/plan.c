@@ -66,6 +66,47 @@ static const struct torture_schedule *schedule_for(const struct torture_options 
     return opt->schedule_given ? &opt->schedule : &none;
 }
 
+static bool overridden(const struct torture_options *opt, int define) {
+    if (define == TD_POWERLOSS_BEHAVIOR && opt->nfaults) {
+        return true;
+    }
+    for (size_t i = 0; i < opt->noverrides; i++) {
+        if (opt->overrides[i].define == define) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True if permutation p of c differs from every earlier one in a define
+ * the command line does not override (else it would run twice). */
+static bool distinct_permutation(const struct torture_options *opt,
+        const struct torture_case *c, size_t p) {
+    size_t base = 0;
+    for (size_t g = 0; g < c->group_count; g++) {
+        const struct torture_group *grp = &c->groups[g];
+        size_t n = 1;
+        for (size_t d = 0; d < grp->count; d++) {
+            n *= grp->defines[d].count;
+        }
+        if (p >= base + n) {
+            base += n;
+            continue;
+        }
+        /* p is distinct iff every overridden define has value index 0 */
+        size_t idx = p - base;
+        for (size_t d = grp->count; d-- > 0;) {
+            const struct torture_define_values *dv = &grp->defines[d];
+            if (idx % dv->count != 0 && overridden(opt, dv->define)) {
+                return false;
+            }
+            idx /= dv->count;
+        }
+        return true;
+    }
+    return false;
+}
+
 /* Units of one case over the chosen geometries, permutations, overrides
  * and faults. */
 static void add_case(struct builder *b, const struct torture_case *c) {
@@ -76,6 +117,9 @@ static void add_case(struct builder *b, const struct torture_case *c) {
     size_t nfaults = opt->nfaults ? opt->nfaults : 1;
     for (size_t g = 0; g < ngeo; g++) {
         for (size_t p = 0; p < c->permutations; p++) {
+            if (!distinct_permutation(opt, c, p)) {
+                continue;
+            }
             for (size_t k = 0; k < b->plan->ncombos; k++) {
                 for (size_t f = 0; f < nfaults; f++) {
                     struct torture_unit u = {

@@ -35,7 +35,7 @@ struct worker {
     struct wire_buf in, frame;
     bool got_end;
     bool timed_out;
-    bool stopped;               /* killed by --fail-fast: not reported */
+    bool stopped;               /* killed by --fail-fast */
     uint64_t seen_progress;
     double last_progress;
     char *output;               /* the last OUTPUT_MAX bytes */
@@ -232,12 +232,16 @@ static void reap(struct pool *p, struct worker *w) {
     int status = 0;
     while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
     }
+    struct torture_unit *u = &p->plan->units[w->unit];
+    struct unit_results *ur = ur_of(p, w);
     if (w->stopped) {
+        /* --fail-fast: keep a unit that failed, with what it reported */
+        for (size_t i = 0; i < ur->count; i++) {
+            ur->complete |= ur->items[i].verdict == TORTURE_FAIL;
+        }
         w->pid = 0;
         return;
     }
-    struct torture_unit *u = &p->plan->units[w->unit];
-    struct unit_results *ur = ur_of(p, w);
     struct worker_slot *slot = &p->slots[w - p->workers];
     bool clean = w->got_end && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     w->output[w->outlen] = '\0';
@@ -317,8 +321,7 @@ static void spawn(struct pool *p, struct worker *w, size_t unit) {
     }
     struct worker_slot *slot = &p->slots[w - p->workers];
     memset(slot, 0, sizeof(*slot));
-    fflush(stdout);
-    fflush(stderr);
+    fflush(NULL);   /* or the worker inherits (and may write) pending output */
     pid_t pid = fork();
     if (pid < 0) {
         perror("torture: fork");
