@@ -2,8 +2,8 @@
  * test_lfs_bd.h - helpers shared by the core's unit tests (header only, as
  * every test is its own program): an in-memory block device that counts
  * reads and rejects misaligned or out-of-range requests, golden image
- * loading, a crude parser for the image manifests, SHA-256, and a seeded
- * PRNG.  Images are looked up in $BROWNOUT_IMAGES, tests/data/images, then
+ * loading, a crude parser for the image manifests, SHA-256, a seeded PRNG,
+ * and (with TEST_LFS_MBUILDER) a builder of metadata blocks.  Images are looked up in $BROWNOUT_IMAGES, tests/data/images, then
  * ../shared/images.
  */
 #ifndef TEST_LFS_BD_H
@@ -15,7 +15,6 @@
 #include <string.h>
 #include <stdint.h>
 #include "lfs.h"
-#include "lfs_util.h"
 
 /* ---- in-memory block device -------------------------------------------- */
 
@@ -331,6 +330,9 @@ static inline void test_sha256_hex(struct test_sha256 *s, char out[65]) {
 }
 
 /* ---- building metadata blocks by hand ---------------------------------- */
+#ifdef TEST_LFS_MBUILDER
+/* Uses the core's own byte-order helpers, so only tests that build against
+ * this core (not another littlefs-API core) ask for it. */
 
 /* Writes one metadata block the way the spec lays it out: revision count,
  * then commits of xor-chained big-endian tags, each closed by a CRC tag
@@ -423,6 +425,8 @@ static inline void mb_superblock(struct mbuilder *m, uint32_t version,
     mb_tag(m, mk(0x0ff, 0, 8), "littlefs");
     mb_tag(m, mk(0x201, 0, 24), sb);
 }
+
+#endif
 
 /* ---- seeded PRNG (xorshift32) ------------------------------------------ */
 

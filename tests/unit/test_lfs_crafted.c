@@ -7,6 +7,7 @@
  * damaged skip-lists, superblock versions and limits, FCRC-checked erased
  * state, and orphan counts in gstate.
  */
+#define TEST_LFS_MBUILDER
 #include "test_lfs_bd.h"
 #include "lfs_internal.h"
 #include <stdarg.h>

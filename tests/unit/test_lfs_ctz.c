@@ -5,6 +5,7 @@
  * O(log n) device reads per seek, and a traversal that visits each block
  * once.
  */
+#define TEST_LFS_MBUILDER
 #include "test_lfs_bd.h"
 #include "lfs_internal.h"
 #include <stdarg.h>

@@ -5,6 +5,7 @@
  * valid commit, and "the last valid commit wins" for torn or garbage
  * commits.  Pairs are built by hand as the spec lays them out.
  */
+#define TEST_LFS_MBUILDER
 #include "test_lfs_bd.h"
 #include "lfs_internal.h"
 #include <stdarg.h>
