@@ -58,10 +58,37 @@ static void test_mkdir_files(void **state) {
     wdev_free(&d);
 }
 
+/* A superblock pair worn past block_cycles moves the root to a new pair
+ * (superblock expansion); everything stays readable. */
+static void test_superblock_expansion(void **state) {
+    (void)state;
+    struct wdev d;
+    wdev_init(&d, 16, 16, 512, 64, 64);
+    d.cfg.block_cycles = 2;
+    lfs_t *lfs = &d.lfs;
+    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    uint8_t attr[100];
+    for (int i = 0; i < 100; i++) {
+        wfill(attr, sizeof(attr), (uint32_t)i);
+        assert_int_equal(lfs_setattr(lfs, "/", 1, attr, sizeof(attr)), 0);
+    }
+    assert_false(lfs->root[0] <= 1 && lfs->root[1] <= 1);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    uint8_t got[100];
+    assert_int_equal(lfs_getattr(lfs, "/", 1, got, sizeof(got)), 100);
+    assert_memory_equal(got, attr, sizeof(attr));
+    assert_int_equal(lfs_mkdir(lfs, "/d"), 0);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    wdev_free(&d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_mount),
         cmocka_unit_test(test_mkdir_files),
+        cmocka_unit_test(test_superblock_expansion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
