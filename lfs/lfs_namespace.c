@@ -12,8 +12,9 @@
  * together with a gstate move naming the old entry, then deletes the old
  * entry and clears the move in one commit; a power loss between the two
  * leaves the move for lfs_fs_demove.  Within one pair both happen in a
- * single commit.  The root's attributes live on the superblock entry, id 0
- * of the root pair.
+ * single commit.  Moving a directory into its own subtree is refused.
+ * The root's attributes live on the superblock entry, id 0 of the root
+ * pair.
  *
  * Assumes lfs_dir_lookup for paths (it leaves *path at the last name it
  * looked at, and *id at where a missing name would be inserted).
@@ -194,11 +195,34 @@ int lfs_rawremove(lfs_t *lfs, const char *path) {
     return lfs_dir_drop(lfs, &cwd, &dir.m);
 }
 
+/* Whether path names an entry strictly inside the directory dirpath.
+ * Paths resolve by their names alone (no links, ".." cancels lexically),
+ * so comparing the names each resolves to is exact, in constant memory. */
+static bool lfs_path_isinside(const char *dirpath, const char *path) {
+    while (true) {
+        lfs_ssize_t dlen = lfs_path_next(&dirpath, true);
+        lfs_ssize_t plen = lfs_path_next(&path, true);
+        if (dlen < 0 || plen < 0) {
+            return false;
+        }
+        if (dlen == 0) {
+            return plen > 0;
+        }
+        if (dlen != plen || memcmp(dirpath, path, (size_t)dlen) != 0) {
+            return false;
+        }
+        dirpath += dlen;
+        path += plen;
+    }
+}
+
 int lfs_rawrename(lfs_t *lfs, const char *oldpath, const char *newpath) {
     int err = lfs_fs_forceconsistency(lfs);
     if (err) {
         return err;
     }
+    const char *oldfull = oldpath;
+    const char *newfull = newpath;
 
     lfs_mdir_t oldcwd;
     lfs_stag_t oldtag = lfs_dir_lookup(lfs, &oldcwd, &oldpath, NULL);
@@ -217,6 +241,10 @@ int lfs_rawrename(lfs_t *lfs, const char *oldpath, const char *newpath) {
     if ((prevtag < 0 || lfs_tag_id((lfs_tag_t)prevtag) == LFS_ID_NONE)
             && !(prevtag == LFS_ERR_NOENT && lfs_path_islast(newpath))) {
         return prevtag < 0 ? (int)prevtag : LFS_ERR_INVAL;
+    }
+    // a directory cannot move into itself (POSIX EINVAL)
+    if (oldtype == LFS_TYPE_DIR && lfs_path_isinside(oldfull, newfull)) {
+        return LFS_ERR_INVAL;
     }
 
     bool samepair = lfs_pair_sharesblock(oldcwd.pair, newcwd.pair);
