@@ -48,6 +48,11 @@ static int lfs_mlist_fix(lfs_t *lfs, const lfs_block_t oldpair[2],
             continue;
         }
         d->m = *dir;
+        if (d->type == LFS_TYPE_DIR) {
+            // the pair may have moved to blocks this walk has seen before:
+            // restart its loop detection rather than report a false cycle
+            lfs_chainwalk_start(&((lfs_dir_t *)d)->walk);
+        }
         for (int i = 0; &d->m != self && i < count; i++) {
             lfs_tag_t tag = attrs[i].tag;
             uint32_t type3 = lfs_tag_type3(tag);
