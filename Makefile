@@ -24,12 +24,13 @@ endif
 WARNINGS := -std=c99 -Wall -Wextra -Werror
 # LFS_MULTIVERSION: the core can write on-disk version 2.0 when asked to.
 CFLAGS   += $(WARNINGS) -g $(XFLAGS) -DLFS_MULTIVERSION \
-            -I$(LFS_DIR) -Ibd_emu -Iharness -MMD -MP
+            -I$(LFS_DIR) -Ibd_emu -Iharness -Ikv -MMD -MP
 LDFLAGS  += $(XLDFLAGS)
 
 BD_SRC      := $(wildcard bd_emu/*.c)
 LFS_SRC     := $(wildcard $(LFS_DIR)/*.c)
 HARNESS_SRC := $(wildcard harness/*.c)
+KV_SRC      := $(wildcard kv/*.c)
 LFSTOOL_SRC := $(wildcard runners/lfstool/*.c)
 BENCH_SRC   := $(wildcard runners/bench/bench_*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -37,8 +38,9 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LFS_OBJ := $(patsubst $(LFS_DIR)/%.c,$(BUILD)/obj/lfs-core/%.o,$(LFS_SRC))
 
-# Layers, linked top-down: harness -> core -> device.
-LIBS := $(if $(HARNESS_SRC),$(BUILD)/libharness.a) $(BUILD)/liblfs.a \
+# Layers, linked top-down: harness -> key-value view -> core -> device.
+LIBS := $(if $(HARNESS_SRC),$(BUILD)/libharness.a) \
+        $(if $(KV_SRC),$(BUILD)/libkv.a) $(BUILD)/liblfs.a \
         $(if $(BD_SRC),$(BUILD)/libbd_emu.a)
 
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
@@ -61,6 +63,7 @@ $(BUILD)/obj/lfs-core/%.o: $(LFS_DIR)/%.c
 $(BUILD)/libbd_emu.a: $(call obj,$(BD_SRC))
 $(BUILD)/liblfs.a: $(LFS_OBJ)
 $(BUILD)/libharness.a: $(call obj,$(HARNESS_SRC))
+$(BUILD)/libkv.a: $(call obj,$(KV_SRC))
 $(BUILD)/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
