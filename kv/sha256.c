@@ -1,6 +1,7 @@
 /*
- * sha256.c - SHA-256 as specified in FIPS 180-4, written for lfstool's
- * manifests. Byte-oriented: no alignment or endianness assumptions.
+ * sha256.c - SHA-256 as specified in FIPS 180-4, shared by lfstool's
+ * manifests and the key-value view's digests. Byte-oriented: no alignment
+ * or endianness assumptions.
  */
 #include "sha256.h"
 

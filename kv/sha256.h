@@ -1,9 +1,9 @@
 /*
- * sha256.h - SHA-256 (FIPS 180-4), incremental, for content hashes in
- * manifests.
+ * sha256.h - SHA-256 (FIPS 180-4), incremental: content hashes in lfstool
+ * manifests and kv_digest in the key-value view.
  */
-#ifndef LFSTOOL_SHA256_H
-#define LFSTOOL_SHA256_H
+#ifndef KV_SHA256_H
+#define KV_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
