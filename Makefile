@@ -47,7 +47,6 @@ UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 BENCHES := $(patsubst runners/bench/%.c,$(BUILD)/%,$(BENCH_SRC))
 
 .PHONY: all asan units benches test torture bench clean deps
-.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(if $(LFSTOOL_SRC),$(BUILD)/lfstool) $(TORTURE_PROGRAM)
@@ -71,10 +70,10 @@ $(BUILD)/%.a:
 $(BUILD)/lfstool: $(call obj,$(LFSTOOL_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) $^ -o $@
 
-$(BUILD)/bench_%: $(BUILD)/obj/runners/bench/bench_%.o $(LIBS)
+$(BENCHES): $(BUILD)/bench_%: $(BUILD)/obj/runners/bench/bench_%.o $(LIBS)
 	$(CC) $(LDFLAGS) $^ -lm -o $@
 
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBS)
+$(UNITS): $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -lm -o $@
 
