@@ -111,7 +111,7 @@ struct lfs_config {
     int32_t block_cycles;       /* -1: no metadata eviction */
     lfs_size_t cache_size;
     lfs_size_t lookahead_size;
-    lfs_size_t compact_thresh;
+    lfs_size_t compact_thresh;  /* 0: 7/8 of a block; -1: gc never compacts */
 
     void *read_buffer;
     void *prog_buffer;

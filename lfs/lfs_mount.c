@@ -44,7 +44,8 @@ static int lfs_checkconfig(const struct lfs_config *cfg) {
     if (cfg->lookahead_size == 0
             || cfg->metadata_max > cfg->block_size
             || (cfg->metadata_max && cfg->metadata_max < 128)
-            || cfg->compact_thresh > cfg->block_size
+            || (cfg->compact_thresh > cfg->block_size
+                && cfg->compact_thresh != (lfs_size_t)-1)
             || (cfg->inline_max && cfg->inline_max != (lfs_size_t)-1
                 && cfg->inline_max > cfg->cache_size)) {
         return LFS_ERR_INVAL;
