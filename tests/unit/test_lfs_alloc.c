@@ -216,6 +216,20 @@ static lfs_block_t next_alloc(struct wdev *d) {
     return 0;
 }
 
+/* Counts the erases and progs that reach one block. */
+struct hits {
+    uint32_t block;
+    int n;
+};
+
+static void count_hits(void *ctx, const struct bd_emu_trace_event *ev) {
+    struct hits *h = ctx;
+    if (ev->block == h->block
+            && (ev->op == BD_EMU_OP_ERASE || ev->op == BD_EMU_OP_PROG)) {
+        h->n += 1;
+    }
+}
+
 static void run_targeted_bad(enum bd_emu_bad_behavior behavior, bool dir) {
     struct wdev d;
     mkfs(&d, 128, 4);
@@ -228,6 +242,8 @@ static void run_targeted_bad(enum bd_emu_bad_behavior behavior, bool dir) {
     for (int i = 0; i < 4; i++) {
         lfs_block_t bad = next_alloc(&d);
         assert_int_equal(bd_emu_set_bad(d.bd, bad, 1), 0);
+        struct hits hits = {bad, 0};
+        bd_emu_set_trace(d.bd, count_hits, &hits);
         assert_int_equal(lfs_mount(&d.lfs, &d.cfg), 0);
         char path[16];
         snprintf(path, sizeof(path), "t%d", i);
@@ -239,6 +255,9 @@ static void run_targeted_bad(enum bd_emu_bad_behavior behavior, bool dir) {
         wfill(data, sizeof(data), (uint32_t)i + 100);
         wwrite(&d.lfs, path, data, sizeof(data), LFS_O_WRONLY | LFS_O_CREAT);
         assert_int_equal(lfs_unmount(&d.lfs), 0);
+        bd_emu_set_trace(d.bd, NULL, NULL);
+        // the core did try the bad block, and went elsewhere
+        assert_true(hits.n > 0);
 
         assert_int_equal(lfs_mount(&d.lfs, &d.cfg), 0);
         wcheck(&d.lfs, path, data, sizeof(data));
