@@ -11,7 +11,7 @@
 
 #include "device.h"
 #include "defines.h"
-#include "torture_registry.h"
+#include "torture_case.h"
 
 static int get(int id, intmax_t *v, char *err, size_t errlen) {
     return torture_define_try(id, v, err, errlen);
@@ -215,20 +215,6 @@ int torture_op_issue(bd_emu_t *bd, const struct torture_op *op) {
     case BD_EMU_OP_ERASE: return bd_emu_dev_erase(bd, op->block);
     case BD_EMU_OP_SYNC:  return bd_emu_dev_sync(bd);
     default:              return LFS_ERR_INVAL;
-    }
-}
-
-void torture_op_describe(const struct torture_op *op, char *buf, size_t len) {
-    switch (op->kind) {
-    case BD_EMU_OP_PROG:
-        snprintf(buf, len, "prog block %u off %u size %u", op->block, op->off, op->size);
-        break;
-    case BD_EMU_OP_ERASE:
-        snprintf(buf, len, "erase block %u", op->block);
-        break;
-    default:
-        snprintf(buf, len, "sync");
-        break;
     }
 }
 

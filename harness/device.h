@@ -50,7 +50,5 @@ void torture_dev_close(struct torture_dev *dev);
 
 /* Issues op on bd as a plain (uncut) write. */
 int torture_op_issue(bd_emu_t *bd, const struct torture_op *op);
-/* "prog block 3 off 48 size 16" */
-void torture_op_describe(const struct torture_op *op, char *buf, size_t len);
 
 #endif

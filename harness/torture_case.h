@@ -4,8 +4,9 @@
  * Included by the C that scripts/case_compiler.py generates: the implicit
  * defines as macros (read lazily from the current permutation), the
  * assertion macros the `=>` shorthand and assert() are rewritten into, and
- * access to the emulated device behind a case's cfg. Not for the harness's
- * own code: the define macros would shadow ordinary identifiers.
+ * access to the emulated device behind a case's cfg. The harness includes
+ * it only for the prototypes it implements; its own code never uses the
+ * define macros, which would shadow ordinary identifiers.
  */
 #ifndef TORTURE_CASE_H
 #define TORTURE_CASE_H

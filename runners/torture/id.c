@@ -63,17 +63,17 @@ int torture_id_parse(const char *s, struct torture_id *id, char *err, size_t err
     strcpy(buf, s);
     char *fields[6];
     int n = 0;
-    char *p = buf;
-    while (n < 6) {
-        fields[n++] = p;
+    for (char *p = buf; p; n++) {
         char *colon = strchr(p, ':');
-        if (!colon) {
-            break;
+        if (n < 6) {
+            fields[n] = p;
         }
-        *colon = '\0';
-        p = colon + 1;
+        if (colon) {
+            *colon = '\0';
+        }
+        p = colon ? colon + 1 : NULL;
     }
-    if (n != 6 || strchr(p, ':')) {
+    if (n != 6) {
         snprintf(err, errlen, "'%s' is not an id: expected "
                 "CASE:GEOMETRY:DEFINES:SCHEDULE:FAULT:seed=SEED", s);
         return -1;

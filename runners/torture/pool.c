@@ -78,9 +78,26 @@ static void replace(char **dst, const char *s) {
     *dst = xstrdup(s);
 }
 
-static void add_result(struct pool *p, struct unit_results *ur, const struct result *r) {
-    if (unit_results_add(ur, r) < 0) {
+static bool multi_point(const struct torture_unit *u) {
+    return u->schedule.kind == TORTURE_SCHED_EVERY || u->schedule.kind == TORTURE_SCHED_RANDOM;
+}
+
+/* Keeps a failure, or any outcome that --json or -v will show; counts the
+ * rest. A unit of many crash points remembers every point reported, so a
+ * restarted worker can skip them. */
+static void add_result(struct pool *p, struct torture_unit *u, struct unit_results *ur,
+        const struct result *r) {
+    if (multi_point(u) && strset_add(&u->done, r->schedule) < 0) {
         oom();
+    }
+    if (r->verdict == TORTURE_FAIL || p->opt->json || p->opt->verbosity > 0) {
+        if (unit_results_add(ur, r) < 0) {
+            oom();
+        }
+    } else {
+        ur->passed += r->verdict == TORTURE_PASS;
+        ur->skipped += r->verdict == TORTURE_SKIP;
+        ur->cuts += r->cuts;
     }
     if (r->verdict == TORTURE_FAIL && p->opt->fail_fast) {
         p->stop = true;
@@ -131,7 +148,7 @@ static void handle_frame(struct pool *p, struct worker *w, const struct wire_fra
             r.cut_size = num(f, "cs");
             r.cut_write = num(f, "cw");
         }
-        add_result(p, ur, &r);
+        add_result(p, &p->plan->units[w->unit], ur, &r);
     }
 }
 
@@ -184,8 +201,8 @@ static void drain(struct pool *p, struct worker *w, bool records) {
 }
 
 static bool resumable(const struct torture_unit *u, const char *point) {
-    return (u->schedule.kind == TORTURE_SCHED_EVERY || u->schedule.kind == TORTURE_SCHED_RANDOM)
-            && point[0] && strcmp(point, "none") != 0 && u->restarts < MAX_RESTARTS;
+    return multi_point(u) && point[0] && strcmp(point, "none") != 0
+            && u->restarts < MAX_RESTARTS;
 }
 
 /* The first line of a sanitizer report in out, or NULL. */
@@ -288,21 +305,14 @@ static void reap(struct pool *p, struct worker *w) {
             r.cut_size = op->size;
             r.cut_write = op->index;
         }
-        add_result(p, ur, &r);
+        add_result(p, u, ur, &r);
         if (!clean && resumable(u, point) && !p->stop) {
-            for (size_t i = 0; i < ur->count; i++) {
-                if (strset_add(&u->done, ur->items[i].schedule) < 0) {
-                    oom();
-                }
-            }
             u->restarts++;
             p->restart_queue[p->nrestart++] = w->unit;
             w->pid = 0;
             return;
         }
-        if (!clean && (u->schedule.kind == TORTURE_SCHED_EVERY
-                || u->schedule.kind == TORTURE_SCHED_RANDOM) && point[0]
-                && strcmp(point, "none") != 0) {
+        if (!clean && multi_point(u) && point[0] && strcmp(point, "none") != 0) {
             char note[128];
             snprintf(note, sizeof(note), "gave up on this permutation's remaining crash "
                     "points after %u worker crashes", u->restarts + 1);
@@ -359,6 +369,7 @@ static void release_in_order(struct pool *p) {
         unit_results_sort(ur);
         reporter_unit(p->rep, &p->plan->units[p->next_report], ur);
         unit_results_free(ur);
+        strset_free(&p->plan->units[p->next_report].done);
         p->next_report++;
     }
 }

@@ -306,6 +306,9 @@ void reporter_unit(struct reporter *rep, const struct torture_unit *u, struct un
             json_result(rep, u, ur, r);
         }
     }
+    rep->passed += ur->passed;
+    rep->skipped += ur->skipped;
+    rep->crash_points += ur->cuts;
     rep->units_done++;
     fflush(stdout);
 }

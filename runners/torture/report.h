@@ -26,8 +26,9 @@ struct result {
 };
 
 struct unit_results {
-    struct result *items;
+    struct result *items;           /* failures; every outcome if kept */
     size_t count, cap;
+    uint64_t passed, skipped, cuts; /* outcomes counted but not kept */
     char *prefix, *suffix;          /* id parts, from the worker's header */
     char *defines, *all_defines, *fault, *construction;
     char *output;                   /* the workers' stdout/stderr, if kept */

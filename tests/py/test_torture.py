@@ -20,6 +20,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BROKEN = "tests/cases-broken/runner"
+DEVICE = ["log", "record", "geometry"]     # the device suites of cases/device
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
 IMAGE_BYTES = 512 * 2048    # the default geometry
 
@@ -79,8 +80,9 @@ def run(program, *args, tmp=None, name="r", timeout=600):
 
 @pytest.fixture(scope="session")
 def torture(build_dir):
-    """The runner with the real suites of cases/."""
-    path, _ = make_runner(build_dir, build_dir)
+    """The runner with the device suites of cases/device (the other suites
+    of cases/ belong to the core's tests; `make test` runs them all)."""
+    path, _ = make_runner(build_dir, build_dir / "test-torture" / "device", cases="cases/device")
     return path
 
 
@@ -127,7 +129,7 @@ def test_lists_suites_and_cases(torture):
 
 
 def test_summary_line_exit_status_and_json(torture, tmp_path):
-    r = run(torture, "-G", "default", tmp=tmp_path)
+    r = run(torture, "-G", "default", *DEVICE, tmp=tmp_path)
     assert r.rc == 0, r.out
     passed, failed, skipped = r.summary
     assert failed == 0 and passed == len(r.records) - skipped
@@ -151,6 +153,7 @@ def test_bad_usage_is_refused_with_a_reason(torture):
             (["--shard", "3/2"], "bad --shard '3/2'"),
             (["no_such_case"], "no suite or case matches 'no_such_case'"),
             (["append_log:default"], "is not an id"),
+            (["append_log:default:-:none:atomic:seed=0:extra"], "is not an id"),
             (["append_log:default:-:every=0:atomic:seed=0"], "bad write-index list"),
             (["append_log:default:-:none:atomic:seed=x"], "bad seed"),
             (["nosuch:default:-:none:atomic:seed=0"], "no case named 'nosuch'")]:
@@ -250,7 +253,8 @@ def results(run_):
 @pytest.mark.parametrize("which", ["real", "broken"])
 def test_jobs_and_shards_give_the_same_results(torture, broken, tmp_path, which):
     if which == "real":
-        prog, args = torture, ["-P", "every", "-G", "default", "-G", "nor", "-F", "atomic,ooo"]
+        prog, args = torture, ["-P", "every", "-G", "default", "-G", "nor", "-F", "atomic,ooo",
+                               *DEVICE]
     else:
         prog, args = broken, ["-P", "every", "-G", "default", "-G", "eeprom",
                               "unsafe*", "assertions", "crash_segv", "crash_in_recovery"]
@@ -273,6 +277,10 @@ def test_jobs_and_shards_give_the_same_results(torture, broken, tmp_path, which)
     p1, f1, k1 = s1.summary
     p2, f2, k2 = s2.summary
     assert (p1 + p2, f1 + f2, k1 + k2) == one.summary
+    # without --json, passes are counted rather than kept: same totals
+    plain = run(prog, "-j", "2", "--save-failures", tmp_path / "failures", *args)
+    assert plain.summary == one.summary
+    assert stable(plain.lines)[:-1] == stable(one.lines)[:-1]
 
 
 # ---- crashes and hangs --------------------------------------------------------------------
@@ -431,13 +439,14 @@ def test_builds_and_runs_against_a_copy_of_the_core(build_dir, tmp_path):
     if copy.exists():
         shutil.rmtree(copy)
     shutil.copytree(REPO / "lfs", copy)
-    prog, log = make_runner(build_dir, build_dir / "test-torture" / "lfs-dir", lfs_dir=copy)
+    prog, log = make_runner(build_dir, build_dir / "test-torture" / "lfs-dir",
+                            cases="cases/device", lfs_dir=copy)
     core = [l for l in log.splitlines() if re.search(r"-c \S+/lfs\.c ", l)]
     if core:    # compiled this time: from the copy, not from lfs/
         assert all(str(copy) in l for l in core), core
     objs = list((build_dir / "test-torture" / "lfs-dir" / "obj" / "lfs-core").glob("*.o"))
     assert {o.stem for o in objs} == {p.stem for p in copy.glob("*.c")}
-    r = run(prog, "-P", "every", "-G", "default", tmp=tmp_path)
+    r = run(prog, "-P", "every", "-G", "default", *DEVICE, tmp=tmp_path)
     assert r.rc == 0 and r.summary[0] > 100, r.out
 
 
