@@ -50,6 +50,13 @@ static int lfs_checkconfig(const struct lfs_config *cfg) {
                 && cfg->inline_max > cfg->cache_size)) {
         return LFS_ERR_INVAL;
     }
+#ifdef LFS_MULTIVERSION
+    // only the versions this core can write: 2.0, 2.1, or 0 for the newest
+    if (cfg->disk_version && (cfg->disk_version >> 16 != LFS_DISK_VERSION_MAJOR
+            || (cfg->disk_version & 0xffff) > LFS_DISK_VERSION_MINOR)) {
+        return LFS_ERR_INVAL;
+    }
+#endif
     return 0;
 }
 
@@ -132,9 +139,12 @@ static int lfs_mount_superblock(lfs_t *lfs, const lfs_mdir_t *dir) {
     lfs_size_t file_max = lfs_get_le32(&raw[16]);
     lfs_size_t attr_max = lfs_get_le32(&raw[20]);
 
+    // a disk newer than the version this mount writes is refused, so a
+    // driver configured for 2.0 never touches a 2.1 disk
     uint32_t major = version >> 16;
     uint32_t minor = version & 0xffff;
-    if (major != LFS_DISK_VERSION_MAJOR || minor > LFS_DISK_VERSION_MINOR) {
+    if (major != lfs_fs_disk_version(lfs) >> 16
+            || minor > (lfs_fs_disk_version(lfs) & 0xffff)) {
         return LFS_ERR_INVAL;
     }
 
