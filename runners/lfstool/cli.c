@@ -18,29 +18,45 @@ struct option_spec {
     enum cli_option id;
     const char *long_name;
     char short_name;            /* 0: none */
+    char alias;                 /* a second short name, 0: none */
     const char *value_name;     /* NULL: a flag */
     const char *help;
 };
 
 static const struct option_spec option_specs[OPT_COUNT] = {
-    {OPT_HELP, "help", 'h', NULL, "show this help"},
-    {OPT_BLOCK_SIZE, "block-size", 0, "N",
+    {OPT_HELP, "help", 'h', 0, NULL, "show this help"},
+    {OPT_BLOCK_SIZE, "block-size", 0, 0, "N",
         "block (erase) size in bytes (default: from the superblock)"},
-    {OPT_BLOCK_COUNT, "block-count", 0, "N",
+    {OPT_BLOCK_COUNT, "block-count", 0, 0, "N",
         "number of blocks (default: from the superblock)"},
-    {OPT_READ_SIZE, "read-size", 0, "N",
+    {OPT_READ_SIZE, "read-size", 0, 0, "N",
         "read unit in bytes (default: 16, or the largest power\n"
         "                        of two below it that divides the block size)"},
-    {OPT_PROG_SIZE, "prog-size", 0, "N",
+    {OPT_PROG_SIZE, "prog-size", 0, 0, "N",
         "program unit in bytes (default: as --read-size)"},
-    {OPT_RECURSIVE, "recursive", 'R', NULL, "list subdirectories too"},
-    {OPT_MANIFEST, "manifest", 0, "FILE",
-        "where to write the manifest sidecar (default: DIR.manifest.json)"},
+    {OPT_RECURSIVE, "recursive", 'R', 'r', NULL,
+        "descend into subdirectories (ls: list, rm: remove them)"},
+    {OPT_MANIFEST, "manifest", 0, 0, "FILE",
+        "the attribute sidecar (default: DIR.manifest.json)"},
+    {OPT_DISK_VERSION, "disk-version", 0, 0, "V",
+        "on-disk version to write: 2.1 (default) or 2.0"},
+    {OPT_NAME_MAX, "name-max", 0, 0, "N",
+        "longest name, recorded in the superblock (default 255)"},
+    {OPT_FILE_MAX, "file-max", 0, 0, "N",
+        "largest file, recorded in the superblock (default 2^31-1)"},
+    {OPT_ATTR_MAX, "attr-max", 0, 0, "N",
+        "largest custom attribute, in the superblock (default 1022)"},
+    {OPT_PARENTS, "parents", 'p', 0, NULL,
+        "make missing parent directories; no error if PATH exists"},
 };
 
 static const char general_help[] =
-    "lfstool reads littlefs images (raw dumps of a whole flash device) through\n"
-    "brownout's filesystem core. It never writes to the image file when reading.\n"
+    "lfstool reads and writes littlefs images (raw dumps of a whole flash\n"
+    "device) through brownout's filesystem core. Reading never writes to the\n"
+    "image file. Writing (format, pack, put, rm, mkdir) builds the new image in\n"
+    "memory, writes it to a temporary file in the image's directory, syncs it\n"
+    "and renames it over IMAGE: an interrupted or failed write leaves IMAGE as\n"
+    "it was, never half-written.\n"
     "\n"
     "Geometry: without --block-size/--block-count, lfstool tries every power of\n"
     "two from 128 to 1048576 that divides the file size, looks for the magic\n"
@@ -52,8 +68,8 @@ static const char general_help[] =
     "Paths inside the image are absolute or relative to its root (\"docs/a\"\n"
     "and \"/docs/a\" are the same).\n"
     "\n"
-    "Exit status: 0 success; 1 the image, or a path in it, could not be read\n"
-    "(not littlefs, corrupt, no such path, I/O error); 2 bad command line.\n"
+    "Exit status: 0 success; 1 the command failed (not littlefs, corrupt, no\n"
+    "such path, no space, a host file error, I/O error); 2 bad command line.\n"
     "Errors go to stderr as one line starting with \"lfstool: \".\n";
 
 void cli_error(const char *fmt, ...)
@@ -85,7 +101,10 @@ static void print_options(FILE *out, unsigned options)
             continue;
         }
         char left[64];
-        if (o->short_name) {
+        if (o->alias) {
+            snprintf(left, sizeof(left), "-%c, -%c, --%s", o->alias,
+                    o->short_name, o->long_name);
+        } else if (o->short_name) {
             snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
                     o->long_name, o->value_name ? " " : "",
                     o->value_name ? o->value_name : "");
@@ -152,6 +171,21 @@ bad:
     return -1;
 }
 
+/* Parses "2.0" or "2.1" (the versions the core can write). */
+static int parse_disk_version(const char *text, uint32_t *out)
+{
+    if (strcmp(text, "2.0") == 0) {
+        *out = 0x00020000;
+    } else if (strcmp(text, "2.1") == 0) {
+        *out = 0x00020001;
+    } else {
+        cli_error("--disk-version: '%s' is not a version lfstool writes "
+                "(2.0 or 2.1)", text);
+        return -1;
+    }
+    return 0;
+}
+
 static const struct option_spec *find_long(const char *name, size_t len)
 {
     for (int i = 0; i < OPT_COUNT; i++) {
@@ -166,7 +200,8 @@ static const struct option_spec *find_long(const char *name, size_t len)
 static const struct option_spec *find_short(char c)
 {
     for (int i = 0; i < OPT_COUNT; i++) {
-        if (option_specs[i].short_name && option_specs[i].short_name == c) {
+        if ((option_specs[i].short_name && option_specs[i].short_name == c)
+                || (option_specs[i].alias && option_specs[i].alias == c)) {
             return &option_specs[i];
         }
     }
@@ -190,6 +225,17 @@ static int apply_option(struct cli *cli, const struct option_spec *o,
         return 0;
     case OPT_MANIFEST:
         cli->manifest = value;
+        return 0;
+    case OPT_DISK_VERSION:
+        return parse_disk_version(value, &cli->disk_version);
+    case OPT_NAME_MAX:
+        return parse_size(o->long_name, value, &cli->name_max);
+    case OPT_FILE_MAX:
+        return parse_size(o->long_name, value, &cli->file_max);
+    case OPT_ATTR_MAX:
+        return parse_size(o->long_name, value, &cli->attr_max);
+    case OPT_PARENTS:
+        cli->parents = true;
         return 0;
     case OPT_HELP:
     case OPT_COUNT:

@@ -10,7 +10,7 @@
 
 /* Exit statuses. */
 #define EXIT_OK     0
-#define EXIT_FAIL   1   /* the image or a path in it could not be read */
+#define EXIT_FAIL   1   /* the image, a path in it or a host file failed */
 #define EXIT_USAGE  2   /* bad command line */
 
 /* Every option lfstool knows; a command lists the ones it takes. */
@@ -22,6 +22,11 @@ enum cli_option {
     OPT_PROG_SIZE,
     OPT_RECURSIVE,
     OPT_MANIFEST,
+    OPT_DISK_VERSION,
+    OPT_NAME_MAX,
+    OPT_FILE_MAX,
+    OPT_ATTR_MAX,
+    OPT_PARENTS,
     OPT_COUNT
 };
 
@@ -43,7 +48,10 @@ struct cli {
     const struct command *command;
     struct geometry_opts geometry;
     bool recursive;
+    bool parents;               /* -p: make missing parent directories */
     const char *manifest;       /* --manifest FILE, or NULL */
+    uint32_t disk_version;      /* --disk-version as 0x00020000/1; 0: not given */
+    uint32_t name_max, file_max, attr_max;  /* format limits; 0: not given */
     const char *args[CLI_MAX_ARGS];
     int nargs;
 };

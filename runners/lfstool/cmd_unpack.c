@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "image.h"
 #include "manifest.h"
+#include "sidecar.h"
 #include "tree.h"
 
 struct unpacker {
@@ -103,38 +104,12 @@ static int make_target(const char *dir)
     return result;
 }
 
-/* DIR.manifest.json, for a DIR whose last component is a real name. */
-static char *default_sidecar(const char *dir)
-{
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/') {
-        len--;
-    }
-    const char *last = dir;
-    for (size_t i = 0; i < len; i++) {
-        if (dir[i] == '/') {
-            last = dir + i + 1;
-        }
-    }
-    size_t last_len = len - (size_t)(last - dir);
-    if (last_len == 0 || (last_len == 1 && last[0] == '.')
-            || (last_len == 2 && last[0] == '.' && last[1] == '.')) {
-        return NULL;
-    }
-    char *name = malloc(len + sizeof(".manifest.json"));
-    if (name) {
-        memcpy(name, dir, len);
-        strcpy(name + len, ".manifest.json");
-    }
-    return name;
-}
-
 int cmd_unpack(const struct cli *cli)
 {
     const char *dir = cli->args[1];
     char *sidecar = NULL;
     if (!cli->manifest) {
-        sidecar = default_sidecar(dir);
+        sidecar = sidecar_default_path(dir);
         if (!sidecar) {
             cli_error("unpack: cannot name the manifest sidecar after '%s': "
                     "give --manifest FILE", dir);

@@ -1,7 +1,7 @@
 /*
  * commands.c - lfstool's command table: names, arguments, help texts and
- * the options each command takes. A command that writes the image (issue
- * 5: format, pack, put, rm, mkdir) is one more row here and one more file.
+ * the options each command takes. Each command's code is its own file,
+ * cmd_NAME.c (manifest's is manifest.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,9 +58,75 @@ static const char unpack_help[] =
     "with --manifest FILE (\"-\" for stdout). Custom attributes have no place\n"
     "in a host filesystem, so the sidecar keeps them: its entries list each\n"
     "path (\"/\" is DIR itself) with its attrs as {\"TT\": \"hex bytes\"}, and\n"
-    "geometry and disk_version say how the image was laid out; it is the\n"
-    "format planned for packing a tree back into an image. It also holds each\n"
+    "geometry and disk_version say how the image was laid out; 'lfstool pack'\n"
+    "reads it to build the image back from DIR. It also holds each\n"
     "file's size and sha256, so the unpacked tree can be checked against it.\n";
+
+#define WRITE_HELP \
+    "The image is written atomically: the new image goes to a temporary file\n" \
+    "in IMAGE's directory, is synced and renamed over IMAGE. On any error, or\n" \
+    "if lfstool is killed, IMAGE is left exactly as it was.\n"
+
+#define EDIT_HELP \
+    IMAGE_HELP \
+    "The image is edited with the on-disk version it has (2.0 stays 2.0).\n" \
+    WRITE_HELP
+
+static const char format_help[] =
+    "Writes an empty littlefs image of block_size * block_count bytes to\n"
+    "IMAGE, creating it or replacing it (keeping its permissions).\n"
+    "--block-size and --block-count are required; --read-size and --prog-size\n"
+    "(the commit padding unit) default to 16 or the largest power of two below\n"
+    "it that divides the block size. --name-max, --file-max and --attr-max are\n"
+    "recorded in the superblock; littlefs refuses to mount an image whose limits\n"
+    "exceed its own. Block sizes that are not a power of two work, but reading\n"
+    "such an image back needs --block-size: detection only tries powers of two.\n"
+    WRITE_HELP;
+
+static const char pack_help[] =
+    "Builds a littlefs image from the host directory DIR, as mklittlefs does:\n"
+    "every file and directory below DIR, in byte order of their names, so the\n"
+    "same tree gives the same image. Only regular files and directories can be\n"
+    "packed: a symbolic link, device, FIFO or socket anywhere in the tree is\n"
+    "an error naming it (nothing is written), as is a name longer than name\n"
+    "max or a path longer than 4095 bytes.\n"
+    "\n"
+    "Custom attributes come from the sidecar 'lfstool unpack' writes: FILE with\n"
+    "--manifest FILE, else DIR.manifest.json if it exists (else none). Each of\n"
+    "its entries gives a path (\"/\" is DIR itself) and \"attrs\": {\"TT\": \"hex\"};\n"
+    "sizes and hashes in it are ignored, and an entry whose path is not in the\n"
+    "tree is reported as a warning. Its \"geometry\" (block_size, block_count,\n"
+    "read_size, prog_size) and \"disk_version\" are the defaults for the image,\n"
+    "so 'unpack' then 'pack' rebuilds the same layout; command-line options\n"
+    "override them. Without a sidecar, --block-size and --block-count are\n"
+    "required; the version defaults to 2.1.\n"
+    "\n"
+    "If the tree does not fit, nothing is written and the error says how many\n"
+    "blocks a trial pack into a larger device needed.\n"
+    WRITE_HELP;
+
+static const char put_help[] =
+    EDIT_HELP
+    "Copies the host file SRC (\"-\": standard input) to PATH in the image. An\n"
+    "existing file at PATH is replaced; its custom attributes stay. If PATH is\n"
+    "a directory or ends in '/', the file goes into it under SRC's name. With\n"
+    "-p, missing parent directories are made. If the file does not fit, the\n"
+    "error says how much of the image is in use and the image is unchanged.\n";
+
+static const char rm_help[] =
+    EDIT_HELP
+    "Removes the file or empty directory PATH. A directory with contents is an\n"
+    "error (directory not empty) unless -r is given, which removes it with\n"
+    "everything below it. The root cannot be removed.\n";
+
+static const char mkdir_help[] =
+    EDIT_HELP
+    "Makes the directory PATH. Its parent must exist and PATH must not, unless\n"
+    "-p is given: then missing parents are made and an existing directory is\n"
+    "not an error (an existing file still is).\n";
+
+#define FORMAT_OPTIONS (GEOMETRY_OPTIONS | OPTBIT(OPT_DISK_VERSION) \
+        | OPTBIT(OPT_NAME_MAX) | OPTBIT(OPT_FILE_MAX) | OPTBIT(OPT_ATTR_MAX))
 
 const struct command lfstool_commands[] = {
     {"info", "IMAGE", "show geometry, version, usage and entry counts", info_help,
@@ -73,6 +139,16 @@ const struct command lfstool_commands[] = {
         unpack_help, GEOMETRY_OPTIONS | OPTBIT(OPT_MANIFEST), 2, 2, cmd_unpack},
     {"manifest", "IMAGE", "print the JSON manifest (entries, sizes, sha256, attrs)",
         manifest_help, GEOMETRY_OPTIONS, 1, 1, cmd_manifest},
+    {"format", "IMAGE", "write an empty image (--block-size, --block-count required)",
+        format_help, FORMAT_OPTIONS, 1, 1, cmd_format},
+    {"pack", "DIR IMAGE", "build an image from a directory, attributes from its sidecar",
+        pack_help, FORMAT_OPTIONS | OPTBIT(OPT_MANIFEST), 2, 2, cmd_pack},
+    {"put", "IMAGE SRC PATH", "copy a host file into the image (-p: make parents)",
+        put_help, GEOMETRY_OPTIONS | OPTBIT(OPT_PARENTS), 3, 3, cmd_put},
+    {"rm", "IMAGE PATH", "remove a file or empty directory (-r: with contents)",
+        rm_help, GEOMETRY_OPTIONS | OPTBIT(OPT_RECURSIVE), 2, 2, cmd_rm},
+    {"mkdir", "IMAGE PATH", "make a directory (-p: parents too, existing ok)",
+        mkdir_help, GEOMETRY_OPTIONS | OPTBIT(OPT_PARENTS), 2, 2, cmd_mkdir},
     {NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
 };
 

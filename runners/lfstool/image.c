@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MIN_BLOCK_SIZE 128
+#define MIN_BLOCK_SIZE IMAGE_MIN_BLOCK_SIZE
 #define MAX_DETECT_BLOCK_SIZE (1024u*1024u)
 #define DEFAULT_IO_SIZE 16
 #define SUPERBLOCK_PREFIX 44    /* revision, name tag, magic, struct tag, 6 fields */
@@ -107,7 +107,7 @@ static struct superblock read_superblock(FILE *f, uint64_t file_size, uint64_t o
 
 /* ---- building and mounting the device ------------------------------------- */
 
-static uint32_t default_io_size(uint32_t block_size)
+uint32_t image_default_io_size(uint32_t block_size)
 {
     uint32_t n = DEFAULT_IO_SIZE;
     while (block_size % n != 0) {
@@ -189,7 +189,27 @@ static int try_mount(struct image *img, uint32_t block_size, uint32_t block_coun
         free_device(img);
         return 1;
     }
+    image_configure(img);
 
+    err = lfs_mount(&img->lfs, &img->cfg);
+    if (err) {
+        free_device(img);
+        return err;
+    }
+    err = lfs_fs_stat(&img->lfs, &img->fsinfo);
+    if (err) {
+        lfs_unmount(&img->lfs);
+        free_device(img);
+        return err;
+    }
+    return 0;
+}
+
+void image_configure(struct image *img)
+{
+    const struct bd_emu_config *g = bd_emu_geometry(img->bd);
+    uint32_t read_size = g->read_size, prog_size = g->prog_size;
+    uint32_t block_size = g->block_size;
     /* the cache is a multiple of both I/O units, dividing the block */
     uint32_t cache = read_size / gcd32(read_size, prog_size) * prog_size;
     while (cache < 256 && block_size % (cache * 2) == 0) {
@@ -204,23 +224,10 @@ static int try_mount(struct image *img, uint32_t block_size, uint32_t block_coun
     img->cfg.read_size = read_size;
     img->cfg.prog_size = prog_size;
     img->cfg.block_size = block_size;
-    img->cfg.block_count = block_count;
+    img->cfg.block_count = g->block_count;
     img->cfg.block_cycles = -1;
     img->cfg.cache_size = cache;
     img->cfg.lookahead_size = 32;
-
-    err = lfs_mount(&img->lfs, &img->cfg);
-    if (err) {
-        free_device(img);
-        return err;
-    }
-    err = lfs_fs_stat(&img->lfs, &img->fsinfo);
-    if (err) {
-        lfs_unmount(&img->lfs);
-        free_device(img);
-        return err;
-    }
-    return 0;
 }
 
 static int open_with_geometry(struct image *img, const struct geometry_opts *geo)
@@ -241,7 +248,7 @@ static int open_with_geometry(struct image *img, const struct geometry_opts *geo
         }
         count = (uint32_t)(img->file_size / bs);
     }
-    uint32_t rs = geo->read_size ? geo->read_size : default_io_size(bs);
+    uint32_t rs = geo->read_size ? geo->read_size : image_default_io_size(bs);
     uint32_t ps = geo->prog_size ? geo->prog_size : rs;
     if (check_geometry(img, bs, count, rs, ps) < 0) {
         return -1;
@@ -339,7 +346,7 @@ static int detect_and_open(struct image *img, FILE *f, const struct geometry_opt
             }
             uint32_t bs = cand[i].block_size;
             uint32_t count = (uint32_t)(size / bs);
-            uint32_t rs = geo->read_size ? geo->read_size : default_io_size(bs);
+            uint32_t rs = geo->read_size ? geo->read_size : image_default_io_size(bs);
             uint32_t ps = geo->prog_size ? geo->prog_size : rs;
             if (bs % rs != 0 || bs % ps != 0 || count < 2) {
                 continue;

@@ -13,6 +13,9 @@
 #include "cli.h"
 #include "lfs.h"
 
+/* littlefs's smallest block size. */
+#define IMAGE_MIN_BLOCK_SIZE 128
+
 struct image {
     const char *path;           /* the image file, as given */
     uint64_t file_size;
@@ -28,6 +31,14 @@ struct image {
  * the mounted image never writes to the file. */
 int image_open(struct image *img, const char *path, const struct geometry_opts *geo);
 void image_close(struct image *img);
+
+/* Fills img->cfg for the device img->bd: its geometry, lfstool's cache
+ * and lookahead sizes, no block_cycles; limits and version left 0. */
+void image_configure(struct image *img);
+
+/* The default read and prog size for a block size: 16, or the largest
+ * power of two below it that divides the block size. */
+uint32_t image_default_io_size(uint32_t block_size);
 
 /* "no such file or directory", ... for a negative lfs error code. */
 const char *image_strerror(int err);
