@@ -145,6 +145,33 @@ run-tests:
 	    --units "$(patsubst %,build/asan/unit/%,$(notdir $(UNITS)))" \
 	    --pytest tests/py $(TORTURE_QUICK)
 
+# coverage of lfs/ by the unit tests and the torture quick run, via gcovr:
+# text on stdout (and build/coverage/coverage.txt), HTML in build/coverage/.
+# Workers end with _exit: gcov_exit.o makes that write the counters too.
+# -O0 (exact lines) makes gcc warn of a format truncation in a unit test
+# that -O1 does not see; it stays a warning here, not a failed measurement.
+COV_BUILD := build/cov
+COV_EXIT  := $(COV_BUILD)/obj/tests/coverage/gcov_exit.o
+COV_MAKE   = $(MAKE) --no-print-directory BUILD=$(COV_BUILD) \
+             XFLAGS='-O0 --coverage -Wno-error=format-truncation'
+
+.PHONY: coverage mutants
+coverage: DEPS = gcovr libcmocka-dev python3-toml
+coverage: deps
+	+@$(COV_MAKE) $(COV_EXIT)
+	+@$(COV_MAKE) XLDFLAGS='--coverage -Wl,--wrap=_exit $(COV_EXIT)' \
+	    $(COV_BUILD)/torture units
+	@"$$(scripts/find-python)" scripts/coverage_report.py --build $(COV_BUILD) \
+	    --out build/coverage --units "$(patsubst %,$(COV_BUILD)/unit/%,$(notdir $(UNITS)))" \
+	    --torture "$(COV_BUILD)/torture -P every -G default -q --save-failures none"
+
+# seeded bugs (tests/mutants/*.patch), each applied to a copy of lfs/ and
+# run against the unit tests and the torture quick run; see tests/mutants/.
+MUTANT_JOBS ?= 2
+mutants: DEPS = libcmocka-dev python3-toml patch
+mutants: deps
+	@"$$(scripts/find-python)" scripts/mutants.py -j $(MUTANT_JOBS) $(MUTANT_ARGS)
+
 bench: DEPS = python3-toml
 bench: deps
 	@$(MAKE) --no-print-directory benches
