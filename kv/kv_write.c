@@ -16,6 +16,14 @@ static int write_all(kv_t *kv, lfs_file_t *f, enum write_mode mode,
     if (mode == WRITE_ALLOCATE) {
         return lfs_file_truncate(&kv->lfs, f, len);
     }
+    if (mode == WRITE_PARTIAL && len == 0) {
+        /* an empty write past the end still extends the value to offset */
+        lfs_soff_t size = lfs_file_size(&kv->lfs, f);
+        if (size < 0) {
+            return (int)size;
+        }
+        return (lfs_off_t)size < offset ? lfs_file_truncate(&kv->lfs, f, offset) : 0;
+    }
     if (mode == WRITE_PARTIAL) {
         lfs_soff_t pos = lfs_file_seek(&kv->lfs, f, (lfs_soff_t)offset, LFS_SEEK_SET);
         if (pos < 0) {

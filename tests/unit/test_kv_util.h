@@ -25,6 +25,9 @@ struct kvdev {
     kv_t kv;
     struct kv_time clock;   /* what the clock returns next */
     int clock_err;          /* nonzero: the clock fails with it */
+    /* static buffers: nothing is allocated, so a longjmp out of a power
+     * cut leaks nothing */
+    uint8_t rbuf[64], pbuf[64], lbuf[16], fbuf[64];
 };
 
 static inline int kvdev_clock(void *ctx, struct kv_time *now) {
@@ -60,6 +63,10 @@ static inline void kvdev_init(struct kvdev *d, uint32_t block_size,
     d->cfg.block_cycles = -1;
     d->cfg.cache_size = 64;
     d->cfg.lookahead_size = 16;
+    d->cfg.read_buffer = d->rbuf;
+    d->cfg.prog_buffer = d->pbuf;
+    d->cfg.lookahead_buffer = d->lbuf;
+    d->kcfg.file_buffer = d->fbuf;
     d->kcfg.lfs = &d->cfg;
     d->kcfg.clock = kvdev_clock;
     d->kcfg.clock_ctx = d;
