@@ -127,6 +127,29 @@ torture: deps
 	@$(MAKE) --no-print-directory $(TORTURE_PROGRAM)
 	$(TORTURE_PROGRAM) -P every -F all
 
+# ---- wear: lifetime runs of TOML workloads (runners/wear, cases/wear) -------
+# build/wear links the compiled cases with its own main; lfs_file_write is
+# wrapped to count the application's bytes. `make wear` compares
+# block_cycles on the standard workload: build/wear-report/report.html.
+WEAR_SRC     := $(wildcard runners/wear/*.c)
+WEAR_PROGRAM := $(BUILD)/wear
+WEAR_OUT     ?= build/wear-report
+WEAR_CASE    ?= wear_mixed
+WEAR_ARGS    ?= -D BLOCK_CYCLES=-1,1,10,100,1000
+
+all: $(if $(WEAR_SRC),$(WEAR_PROGRAM))
+
+$(WEAR_PROGRAM): $(call obj,$(WEAR_SRC)) $(TORTURE_GEN_OBJ) $(LIBS)
+	$(CC) $(LDFLAGS) -Wl,--wrap=lfs_file_write $^ -lm -o $@
+
+.PHONY: wear
+wear: DEPS = python3-toml python3-matplotlib
+wear: deps
+	@$(MAKE) --no-print-directory $(WEAR_PROGRAM)
+	rm -rf $(WEAR_OUT)
+	$(WEAR_PROGRAM) $(WEAR_ARGS) --out $(WEAR_OUT) $(WEAR_CASE)
+	"$$(scripts/find-python)" scripts/wear_report.py $(WEAR_OUT)
+
 # ---- top-level jobs ----------------------------------------------------------
 
 deps:
