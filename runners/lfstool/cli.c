@@ -48,6 +48,9 @@ static const struct option_spec option_specs[OPT_COUNT] = {
         "largest custom attribute, in the superblock (default 1022)"},
     {OPT_PARENTS, "parents", 'p', 0, NULL,
         "make missing parent directories; no error if PATH exists"},
+    {OPT_JSON, "json", 0, 0, NULL, "print the result as JSON"},
+    {OPT_REPAIR, "repair", 0, 0, NULL,
+        "write a repaired copy of IMAGE to OUT (IMAGE is not modified)"},
 };
 
 static const char general_help[] =
@@ -236,6 +239,12 @@ static int apply_option(struct cli *cli, const struct option_spec *o,
         return parse_size(o->long_name, value, &cli->attr_max);
     case OPT_PARENTS:
         cli->parents = true;
+        return 0;
+    case OPT_JSON:
+        cli->json = true;
+        return 0;
+    case OPT_REPAIR:
+        cli->repair = true;
         return 0;
     case OPT_HELP:
     case OPT_COUNT:

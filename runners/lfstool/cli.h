@@ -27,6 +27,8 @@ enum cli_option {
     OPT_FILE_MAX,
     OPT_ATTR_MAX,
     OPT_PARENTS,
+    OPT_JSON,
+    OPT_REPAIR,
     OPT_COUNT
 };
 
@@ -49,6 +51,8 @@ struct cli {
     struct geometry_opts geometry;
     bool recursive;
     bool parents;               /* -p: make missing parent directories */
+    bool json;                  /* --json: machine-readable output */
+    bool repair;                /* fsck --repair: write a repaired copy */
     const char *manifest;       /* --manifest FILE, or NULL */
     uint32_t disk_version;      /* --disk-version as 0x00020000/1; 0: not given */
     uint32_t name_max, file_max, attr_max;  /* format limits; 0: not given */

@@ -128,6 +128,44 @@ static const char mkdir_help[] =
 #define FORMAT_OPTIONS (GEOMETRY_OPTIONS | OPTBIT(OPT_DISK_VERSION) \
         | OPTBIT(OPT_NAME_MAX) | OPTBIT(OPT_FILE_MAX) | OPTBIT(OPT_ATTR_MAX))
 
+static const char fsck_help[] =
+    IMAGE_HELP
+    "Checks the image's structure from its raw blocks, without needing it to\n"
+    "mount: the superblock and its copies and the disk version; every metadata\n"
+    "pair on the thread (hard and soft tails) and every directory pair: its\n"
+    "current block and each commit's CRC (a bad commit followed by good ones\n"
+    "is corruption; a torn last commit is normal and only noted); loops in the\n"
+    "tails; directory entries pointing at missing or invalid pairs; skip-list\n"
+    "pointers outside the device, looping, or not matching the file's size;\n"
+    "blocks used twice; an unfinished move and orphans in the global state;\n"
+    "and lfs_fs_size (through a read-only mount) against its own count.\n"
+    "Each finding is one line \"SEVERITY: block 0xB off 0xO: what is wrong\"\n"
+    "(severity info, repair, error or fatal), then a summary line. --json\n"
+    "prints {\"status\", \"findings\": [{\"severity\", \"block\", \"off\",\n"
+    "\"kind\", \"message\"}], ...} instead.\n"
+    "Exit status: 0 clean; 1 consistent but needs the mount-time repair (a\n"
+    "pending move, orphans); 2 corrupt, data lost or unreachable; 3 not a\n"
+    "littlefs image or unreadable.\n"
+    "\n"
+    "With --repair, writes a repaired copy of IMAGE to OUT (IMAGE is never\n"
+    "modified): mounted and made consistent (lfs_fs_mkconsistent) if that\n"
+    "gives a clean image; otherwise a new image of the same geometry and\n"
+    "version holding every file, directory and attribute that can still be\n"
+    "read, each dropped entry listed. OUT is checked before the exit status\n"
+    "(0 when it is clean) is returned.\n";
+
+static const char salvage_help[] =
+    IMAGE_HELP
+    "Extracts every file that can still be read into DIR (created; it must\n"
+    "not exist or be empty), even from an image that will not mount. Follows\n"
+    "the metadata thread from the superblock; if that is broken, scans every\n"
+    "block for metadata blocks. Directories whose parent is lost go under\n"
+    "DIR/lost+found/pair-0xA-0xB/. Files whose skip-list breaks are written\n"
+    "with what could be read and reported as partial. Names holding '/' or\n"
+    "being \".\" or \"..\" are refused (reported), so nothing is written\n"
+    "outside DIR. Everything not recovered is listed on stderr. Exit status:\n"
+    "0 everything recovered, 1 something lost or an error, 2 bad command line.\n";
+
 const struct command lfstool_commands[] = {
     {"info", "IMAGE", "show geometry, version, usage and entry counts", info_help,
         GEOMETRY_OPTIONS, 1, 1, cmd_info},
@@ -149,6 +187,10 @@ const struct command lfstool_commands[] = {
         rm_help, GEOMETRY_OPTIONS | OPTBIT(OPT_RECURSIVE), 2, 2, cmd_rm},
     {"mkdir", "IMAGE PATH", "make a directory (-p: parents too, existing ok)",
         mkdir_help, GEOMETRY_OPTIONS | OPTBIT(OPT_PARENTS), 2, 2, cmd_mkdir},
+    {"fsck", "IMAGE [OUT]", "check the structure raw; --repair IMAGE OUT: repaired copy",
+        fsck_help, GEOMETRY_OPTIONS | OPTBIT(OPT_JSON) | OPTBIT(OPT_REPAIR), 1, 2, cmd_fsck},
+    {"salvage", "IMAGE DIR", "extract every readable file, even from an unmountable image",
+        salvage_help, GEOMETRY_OPTIONS, 2, 2, cmd_salvage},
     {NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
 };
 

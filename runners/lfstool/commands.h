@@ -19,6 +19,8 @@ int cmd_pack(const struct cli *cli);
 int cmd_put(const struct cli *cli);
 int cmd_rm(const struct cli *cli);
 int cmd_mkdir(const struct cli *cli);
+int cmd_fsck(const struct cli *cli);
+int cmd_salvage(const struct cli *cli);
 
 /* An image path as the core wants it: absolute, "/" for "" or NULL.
  * Returns -1 (reported) if it does not fit in `out`. */
