@@ -236,8 +236,9 @@ int bd_emu_set_read_disturb(bd_emu_t *bd, double probability_per_bit);
 
 typedef struct bd_emu_snapshot bd_emu_snapshot_t;
 
-/* O(1) now; later writes copy only what they change. Contents only
- * (including metastable bits). A snapshot stays valid after its device is
+/* O(1) in the contents (later writes copy only what they change), plus a
+ * copy of the unsynced-write record (the blocks written since the last
+ * sync). Contents (including metastable bits) and that record only. A snapshot stays valid after its device is
  * destroyed; NULL when out of memory. */
 bd_emu_snapshot_t *bd_emu_snapshot(bd_emu_t *bd);
 void bd_emu_snapshot_free(bd_emu_snapshot_t *snap);
@@ -246,8 +247,9 @@ void bd_emu_snapshot_free(bd_emu_snapshot_t *snap);
  * are not changed. The snapshot must come from this device or from a
  * clone sharing its lineage; else LFS_ERR_INVAL. */
 int bd_emu_restore(bd_emu_t *bd, const bd_emu_snapshot_t *snap);
-/* A new, independent device whose contents are the snapshot's; otherwise
- * like a fresh bd_emu_create() of the same configuration (zero counters and
+/* A new, independent device whose contents and unsynced-write record are
+ * the snapshot's (an OUT_OF_ORDER cut on it reverts what the original
+ * would); otherwise like a fresh bd_emu_create() of the same configuration (zero counters and
  * wear, no bad blocks, PRNG from the configured seed, powered on).  Shares
  * unchanged blocks with the snapshot. NULL when out of memory. */
 bd_emu_t *bd_emu_clone(const bd_emu_snapshot_t *snap);

@@ -1,10 +1,12 @@
 /*
- * judge.c - running a case under a trap, and the restart judge.
+ * judge.c - running a case under a trap, the restart judge, and the
+ * names of the judges.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "judge.h"
+#include "schedule.h"
 #include "trap.h"
 
 bool torture_run_case(const struct torture_case *c, struct torture_dev *dev,
@@ -31,7 +33,17 @@ static bool judge_restart(const struct torture_case *c, struct torture_dev *dev,
 
 const struct torture_judge torture_judge_restart = {"restart", judge_restart};
 
-static const struct torture_judge *const judges[] = {&torture_judge_restart};
+const struct torture_judge torture_judge_oracle = {"oracle", NULL};
+
+static const struct torture_judge *const judges[] = {
+    &torture_judge_oracle, &torture_judge_restart,
+};
+
+bool torture_judges_alone(const struct torture_judge *judge,
+        const struct torture_schedule *s) {
+    return judge == &torture_judge_oracle && (s->kind == TORTURE_SCHED_EVERY
+            || s->kind == TORTURE_SCHED_RANDOM || s->kind == TORTURE_SCHED_POINT);
+}
 
 const struct torture_judge *torture_judge_find(const char *name) {
     for (size_t i = 0; i < sizeof(judges) / sizeof(judges[0]); i++) {

@@ -4,9 +4,10 @@
  * The schedules build a crashed state (a device just after a power cut,
  * powered back on) and hand it to a judge. The judge of upstream littlefs
  * is `restart`: run the reentrant case again from the top on that disk; the
- * state is acceptable if the case completes with all its assertions. An
- * oracle that mounts the image and compares it with a model plugs in as
- * another struct torture_judge.
+ * state is acceptable if the case completes with all its assertions. The
+ * default, `oracle` (oracle.c), judges the crash points of every, depth and
+ * random for any case: the crashed state must be the durable state before
+ * or after the interrupted operation, and usable again.
  */
 #ifndef TORTURE_JUDGE_H
 #define TORTURE_JUDGE_H
@@ -27,6 +28,16 @@ struct torture_judge {
 };
 
 extern const struct torture_judge torture_judge_restart;
+/* Marker for the oracle: it judges inside the schedule (oracle.c), so it
+ * has no judge function of its own. */
+extern const struct torture_judge torture_judge_oracle;
+
+struct torture_schedule;
+/* True if `judge` is the oracle and the schedule is one it runs (every,
+ * depth, random, a crash point): then every case gets power loss, and the
+ * case is not rerun. linear, log and cut lists always restart. */
+bool torture_judges_alone(const struct torture_judge *judge,
+        const struct torture_schedule *s);
 
 /* Looks a judge up by name; NULL if there is none. */
 const struct torture_judge *torture_judge_find(const char *name);

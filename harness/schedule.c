@@ -9,9 +9,9 @@
  *   clone; the original run then continues. Total cost: one run plus one
  *   clone and one judge per crash point, nothing kept between points.
  * - replay: the case runs again from a fresh device and the cut is armed at
- *   the op. Used when a clone cannot reproduce the crashed state: the
- *   out-of-order fault (clones start with no unsynced writes) and wear
- *   limits (clones start unworn).
+ *   the op. Used when a clone cannot reproduce the crashed state: wear
+ *   limits (clones start unworn). Snapshots carry the unsynced-write
+ *   record, so the out-of-order fault uses clones too.
  * Either way the fault's random choices are reseeded per crash point from
  * the seed and the point's name, so both give the same state.
  *
@@ -25,16 +25,32 @@
 #include <sys/stat.h>
 
 #include "schedule.h"
+#include "engine.h"
+#include "oracle.h"
 #include "trap.h"
 
 /* ---- names ---------------------------------------------------------------- */
+
+static int parse_count(const char *s, uint64_t *out);
 
 static const char *const fault_names[BD_EMU_FAULT_COUNT] = {
     "atomic", "torn-prefix", "torn-bits", "metastable", "partial-erase", "ooo",
 };
 
-const char *torture_fault_name(enum bd_emu_fault f) {
-    return (unsigned)f < BD_EMU_FAULT_COUNT ? fault_names[f] : "?";
+const char *torture_fault_name(int f) {
+    static char bitflip[32];
+    if (f >= 0 && f < BD_EMU_FAULT_COUNT) {
+        return fault_names[f];
+    }
+    if (f == TORTURE_FAULT_BADBLOCK) {
+        return "badblock";
+    }
+    if (f > TORTURE_FAULT_BITFLIP_BASE && f <= TORTURE_FAULT_BITFLIP_BASE
+            + TORTURE_FAULT_BITFLIP_MAX) {
+        snprintf(bitflip, sizeof(bitflip), "bitflip=%d", f - TORTURE_FAULT_BITFLIP_BASE);
+        return bitflip;
+    }
+    return "?";
 }
 
 int torture_fault_parse(const char *s) {
@@ -43,7 +59,20 @@ int torture_fault_parse(const char *s) {
             return i;
         }
     }
+    if (strcmp(s, "badblock") == 0) {
+        return TORTURE_FAULT_BADBLOCK;
+    }
+    if (strncmp(s, "bitflip", 7) == 0 && (s[7] == ':' || s[7] == '=')) {
+        uint64_t n;
+        if (parse_count(s + 8, &n) == 0 && n <= TORTURE_FAULT_BITFLIP_MAX) {
+            return TORTURE_FAULT_BITFLIP_BASE + (int)n;
+        }
+    }
     return -1;
+}
+
+enum bd_emu_fault torture_fault_base(int f) {
+    return f >= 0 && f < BD_EMU_FAULT_COUNT ? (enum bd_emu_fault)f : BD_EMU_FAULT_ATOMIC;
 }
 
 /* Parses "A<sep>B<sep>C" of positive integers into points. */
@@ -195,16 +224,6 @@ bool torture_schedule_cuts(const struct torture_schedule *s) {
 
 /* ---- the engine ------------------------------------------------------------ */
 
-struct engine {
-    const struct torture_exec *x;
-    const struct torture_schedule *s;
-    unsigned max_depth;         /* levels of crash points */
-    uint64_t checked;
-    uint64_t *picks;            /* RANDOM: sorted write indices */
-    size_t npicks;
-    bool point_found;           /* POINT: the leaf was reached */
-};
-
 static uint64_t mix64(uint64_t x) {
     x ^= x >> 30;
     x *= UINT64_C(0xbf58476d1ce4e5b9);
@@ -214,8 +233,7 @@ static uint64_t mix64(uint64_t x) {
     return x;
 }
 
-/* The PRNG seed of the fault at the crash point named `name`. */
-static uint64_t point_seed(uint64_t seed, const char *name) {
+uint64_t torture_point_seed(uint64_t seed, const char *name) {
     uint64_t h = UINT64_C(0xcbf29ce484222325);
     for (const char *p = name; *p; p++) {
         h = (h ^ (uint8_t)*p) * UINT64_C(0x100000001b3);
@@ -224,33 +242,33 @@ static uint64_t point_seed(uint64_t seed, const char *name) {
 }
 
 static bool snapshot_construction(const struct torture_exec *x) {
-    return x->fault != BD_EMU_FAULT_OUT_OF_ORDER && x->bdcfg.erase_cycles == 0;
+    return x->bdcfg.erase_cycles == 0;
 }
 
 const char *torture_exec_construction(const struct torture_exec *x) {
     return snapshot_construction(x) ? "snapshot" : "replay";
 }
 
-static void emit(struct engine *e, const struct torture_outcome *o) {
+void torture_engine_emit(struct engine *e, const struct torture_outcome *o) {
     e->checked += o->cuts;
     if (e->x->sink->outcome) {
         e->x->sink->outcome(e->x->sink->ctx, o);
     }
 }
 
-static void enter(struct engine *e, const char *name, const struct torture_op *cut) {
+void torture_engine_enter(struct engine *e, const char *name, const struct torture_op *cut) {
     if (e->x->sink->enter) {
         e->x->sink->enter(e->x->sink->ctx, name, cut);
     }
 }
 
-static void leave(struct engine *e) {
+void torture_engine_leave(struct engine *e) {
     if (e->x->sink->leave) {
         e->x->sink->leave(e->x->sink->ctx);
     }
 }
 
-static bool done(struct engine *e, const char *name) {
+bool torture_engine_done(struct engine *e, const char *name) {
     return e->x->sink->done && e->x->sink->done(e->x->sink->ctx, name);
 }
 
@@ -259,7 +277,7 @@ static bd_emu_t *fresh_device(struct engine *e, char *err, size_t errlen) {
 }
 
 /* Saves the images of a failure; writes their paths into out. */
-static void save_images(struct engine *e, const char *name, bd_emu_snapshot_t *before,
+void torture_engine_save_images(struct engine *e, const char *name, bd_emu_snapshot_t *before,
         bd_emu_snapshot_t *after, const bd_emu_t *failed, char *out, size_t outlen) {
     out[0] = '\0';
     const char *dir = e->x->sink->image_dir
@@ -287,23 +305,16 @@ static void save_images(struct engine *e, const char *name, bd_emu_snapshot_t *b
     }
 }
 
-static void fail_setup(struct engine *e, const char *name, const char *why) {
+void torture_engine_fail_setup(struct engine *e, const char *name, const char *why) {
     struct torture_outcome o = {
         .verdict = TORTURE_FAIL, .schedule = name, .message = why,
     };
-    emit(e, &o);
+    torture_engine_emit(e, &o);
 }
 
 /* ---- snapshot construction ---------------------------------------------- */
 
-struct level {
-    struct engine *e;
-    unsigned depth;             /* level of the points this hook creates */
-    const char *parent;         /* name of the enclosing point, or NULL */
-    size_t cursor;              /* RANDOM: next pick */
-};
-
-static bool wanted(struct level *lv, uint64_t k) {
+bool torture_engine_wanted(struct level *lv, uint64_t k) {
     struct engine *e = lv->e;
     switch (e->s->kind) {
     case TORTURE_SCHED_POINT:
@@ -318,11 +329,11 @@ static bool wanted(struct level *lv, uint64_t k) {
     }
 }
 
-static bool reported(const struct engine *e, unsigned depth) {
+bool torture_engine_reported(const struct engine *e, unsigned depth) {
     return e->s->kind != TORTURE_SCHED_POINT || depth == e->s->npoints;
 }
 
-static void point_name(char *buf, size_t len, const char *parent, uint64_t k) {
+void torture_engine_point_name(char *buf, size_t len, const char *parent, uint64_t k) {
     if (parent) {
         snprintf(buf, len, "%s.%llu", parent, (unsigned long long)k);
     } else {
@@ -351,16 +362,16 @@ static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_
     struct level *lv = ctx;
     struct engine *e = lv->e;
     const struct torture_exec *x = e->x;
-    if (!wanted(lv, op->index)) {
+    if (!torture_engine_wanted(lv, op->index)) {
         return;
     }
     char name[TORTURE_SCHEDULE_MAX];
-    point_name(name, sizeof(name), lv->parent, op->index);
-    bool report = reported(e, lv->depth);
-    if (report && done(e, name)) {
+    torture_engine_point_name(name, sizeof(name), lv->parent, op->index);
+    bool report = torture_engine_reported(e, lv->depth);
+    if (report && torture_engine_done(e, name)) {
         return;
     }
-    enter(e, name, op);
+    torture_engine_enter(e, name, op);
     char msg[TORTURE_MESSAGE_MAX] = "";
     char images[2048] = "";
     bool ok = false;
@@ -371,7 +382,7 @@ static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_
     if (!clone) {
         snprintf(msg, sizeof(msg), "out of memory building crash state %s", name);
     } else {
-        bd_emu_reseed(clone, point_seed(x->seed, name));
+        bd_emu_reseed(clone, torture_point_seed(x->seed, name));
         bd_emu_inject_fault(clone, op->kind, x->fault, op->block, op->off, op->data, op->size);
         bd_emu_power_on(clone);
         after = bd_emu_snapshot(clone);
@@ -390,12 +401,12 @@ static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_
             torture_dev_close(&jd);
             bd_emu_snapshot_free(after);
             bd_emu_snapshot_free(before);
-            leave(e);
+            torture_engine_leave(e);
             torture_trap_raise(TORTURE_TRAP_DONE);
         }
         ok = r == 1;
         if (!ok && report) {
-            save_images(e, name, before, after, jd.bd, images, sizeof(images));
+            torture_engine_save_images(e, name, before, after, jd.bd, images, sizeof(images));
         }
         torture_dev_close(&jd);
     }
@@ -411,9 +422,9 @@ static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_
             .images = images[0] ? images : NULL,
         };
         o.cut_op.data = NULL;
-        emit(e, &o);
+        torture_engine_emit(e, &o);
     }
-    leave(e);
+    torture_engine_leave(e);
     bd_emu_snapshot_free(after);
     bd_emu_snapshot_free(before);
     if (e->s->kind == TORTURE_SCHED_POINT && report) {
@@ -440,12 +451,12 @@ static int run_until_done(const struct torture_case *c, struct torture_dev *dev,
 }
 
 /* The uninterrupted run, reported as "none"; returns its write count. */
-static uint64_t plain_run(struct engine *e, torture_write_hook hook, void *hook_ctx,
+uint64_t torture_engine_plain_run(struct engine *e, torture_write_hook hook, void *hook_ctx,
         bool report) {
     char err[256];
     bd_emu_t *bd = fresh_device(e, err, sizeof(err));
     if (!bd) {
-        fail_setup(e, "none", err);
+        torture_engine_fail_setup(e, "none", err);
         return 0;
     }
     struct torture_dev dev;
@@ -454,13 +465,19 @@ static uint64_t plain_run(struct engine *e, torture_write_hook hook, void *hook_
     dev.hook_ctx = hook_ctx;
     char msg[TORTURE_MESSAGE_MAX] = "";
     if (report) {
-        enter(e, "none", NULL);
+        torture_engine_enter(e, "none", NULL);
+    }
+    if (e->run_start) {
+        e->run_start(hook_ctx, &dev);
     }
     int r = run_until_done(e->x->tcase, &dev, msg, sizeof(msg));
-    if (report && r != 2 && !done(e, "none")) {
+    if (r != 2 && e->run_end) {
+        e->run_end(hook_ctx);
+    }
+    if (report && r != 2 && !torture_engine_done(e, "none")) {
         char images[2048] = "";
         if (r == 0) {
-            save_images(e, "none", NULL, NULL, dev.bd, images, sizeof(images));
+            torture_engine_save_images(e, "none", NULL, NULL, dev.bd, images, sizeof(images));
         }
         struct torture_outcome o = {
             .verdict = r ? TORTURE_PASS : TORTURE_FAIL,
@@ -468,10 +485,10 @@ static uint64_t plain_run(struct engine *e, torture_write_hook hook, void *hook_
             .message = r ? NULL : msg,
             .images = images[0] ? images : NULL,
         };
-        emit(e, &o);
+        torture_engine_emit(e, &o);
     }
     if (report) {
-        leave(e);
+        torture_engine_leave(e);
     }
     uint64_t writes = dev.writes;
     torture_dev_close(&dev);
@@ -522,7 +539,7 @@ static void cut_hook(void *ctx, struct torture_dev *dev, const struct torture_op
     st->before = bd_emu_snapshot(dev->bd);
     st->cut_op = *op;
     st->cut_op.data = NULL;
-    bd_emu_reseed(dev->bd, point_seed(st->e->x->seed, name));
+    bd_emu_reseed(dev->bd, torture_point_seed(st->e->x->seed, name));
     bd_emu_arm_powerloss(dev->bd, 1, st->e->x->fault, cut_fired, NULL);
 }
 
@@ -590,7 +607,7 @@ static void run_cut_schedule(struct engine *e) {
     char err[256];
     bd_emu_t *bd = fresh_device(e, err, sizeof(err));
     if (!bd) {
-        fail_setup(e, name, err);
+        torture_engine_fail_setup(e, name, err);
         return;
     }
     struct cut_state st = {.e = e};
@@ -605,10 +622,10 @@ static void run_cut_schedule(struct engine *e) {
     char msg[TORTURE_MESSAGE_MAX] = "";
     char note[128] = "";
     char images[2048] = "";
-    enter(e, name, NULL);
+    torture_engine_enter(e, name, NULL);
     enum cut_result r = cut_loop(&st, &dev, msg, sizeof(msg));
     if (r == CUT_FAILED) {
-        save_images(e, name, st.before, st.after, dev.bd, images, sizeof(images));
+        torture_engine_save_images(e, name, st.before, st.after, dev.bd, images, sizeof(images));
     } else if (st.mode == CUT_ABSOLUTE && st.fired < st.n) {
         snprintf(note, sizeof(note), "only %zu of %zu cuts happened: the run ended "
                 "after %llu writes", st.fired, st.n, (unsigned long long)dev.writes);
@@ -624,8 +641,8 @@ static void run_cut_schedule(struct engine *e) {
         .cuts = st.fired,
         .images = images[0] ? images : NULL,
     };
-    emit(e, &o);
-    leave(e);
+    torture_engine_emit(e, &o);
+    torture_engine_leave(e);
     cut_state_free(&st);
     torture_dev_close(&dev);
 }
@@ -642,10 +659,10 @@ static uint64_t replay_point(struct engine *e, const uint64_t *path, unsigned de
     char err[256];
     bd_emu_t *bd = fresh_device(e, err, sizeof(err));
     if (!bd) {
-        fail_setup(e, name, err);
+        torture_engine_fail_setup(e, name, err);
         return 0;
     }
-    enter(e, name, NULL);
+    torture_engine_enter(e, name, NULL);
     struct cut_state st = {.e = e, .mode = CUT_RELATIVE, .list = path, .n = depth,
             .stop_after_last = true};
     struct torture_dev dev;
@@ -671,9 +688,9 @@ static uint64_t replay_point(struct engine *e, const uint64_t *path, unsigned de
         ok = false;   /* failed while recovering from an earlier cut */
     }
     if (!ok) {
-        save_images(e, name, st.before, st.after, dev.bd, images, sizeof(images));
+        torture_engine_save_images(e, name, st.before, st.after, dev.bd, images, sizeof(images));
     }
-    if (report && (!done(e, name) || e->s->kind == TORTURE_SCHED_POINT)) {
+    if (report && (!torture_engine_done(e, name) || e->s->kind == TORTURE_SCHED_POINT)) {
         struct torture_outcome o = {
             .verdict = ok ? TORTURE_PASS : TORTURE_FAIL,
             .schedule = name,
@@ -684,9 +701,9 @@ static uint64_t replay_point(struct engine *e, const uint64_t *path, unsigned de
             .cuts = 1,
             .images = images[0] ? images : NULL,
         };
-        emit(e, &o);
+        torture_engine_emit(e, &o);
     }
-    leave(e);
+    torture_engine_leave(e);
     cut_state_free(&st);
     torture_dev_close(&dev);
     return writes;
@@ -695,14 +712,14 @@ static uint64_t replay_point(struct engine *e, const uint64_t *path, unsigned de
 static void replay_level(struct engine *e, uint64_t *path, unsigned depth, uint64_t writes) {
     struct level lv = {e, depth, NULL, 0};
     for (uint64_t k = 1; k <= writes; k++) {
-        if (!wanted(&lv, k)) {
+        if (!torture_engine_wanted(&lv, k)) {
             continue;
         }
         path[depth - 1] = k;
         char name[TORTURE_SCHEDULE_MAX];
         format_path(name, sizeof(name), "every=", path, depth);
         bool deeper = depth < e->max_depth;
-        if (done(e, name) && !deeper) {
+        if (torture_engine_done(e, name) && !deeper) {
             continue;
         }
         uint64_t inner = replay_point(e, path, depth, true);
@@ -728,7 +745,7 @@ static int pick_random(struct engine *e, uint64_t writes) {
         free(seen);
         return -1;
     }
-    uint64_t state = point_seed(e->x->seed, "random");
+    uint64_t state = torture_point_seed(e->x->seed, "random");
     for (uint64_t j = writes - n + 1; j <= writes && n; j++) {
         state += UINT64_C(0x9e3779b97f4a7c15);
         uint64_t t = 1 + mix64(state) % j;
@@ -750,7 +767,7 @@ uint64_t torture_execute(const struct torture_exec *x, const struct torture_sche
     bool snap = snapshot_construction(x);
     switch (s->kind) {
     case TORTURE_SCHED_NONE:
-        plain_run(&e, NULL, NULL, true);
+        torture_engine_plain_run(&e, NULL, NULL, true);
         break;
     case TORTURE_SCHED_LINEAR:
     case TORTURE_SCHED_LOG:
@@ -763,22 +780,24 @@ uint64_t torture_execute(const struct torture_exec *x, const struct torture_sche
         e.max_depth = s->kind == TORTURE_SCHED_EVERY ? s->depth
                 : s->kind == TORTURE_SCHED_POINT ? (unsigned)s->npoints : 1;
         if (s->kind == TORTURE_SCHED_RANDOM) {
-            uint64_t writes = plain_run(&e, NULL, NULL, false);
+            uint64_t writes = torture_engine_plain_run(&e, NULL, NULL, false);
             if (pick_random(&e, writes) < 0) {
-                fail_setup(&e, "none", "out of memory picking crash points");
+                torture_engine_fail_setup(&e, "none", "out of memory picking crash points");
                 break;
             }
         }
         bool report_none = s->kind != TORTURE_SCHED_POINT;
         uint64_t path[TORTURE_MAX_DEPTH];
-        if (snap) {
+        if (torture_judges_alone(x->judge, s)) {
+            torture_oracle_run(&e, report_none);
+        } else if (snap) {
             struct level top = {&e, 1, NULL, 0};
-            plain_run(&e, every_hook, &top, report_none);
+            torture_engine_plain_run(&e, every_hook, &top, report_none);
         } else if (s->kind == TORTURE_SCHED_POINT) {
             replay_point(&e, s->points, (unsigned)s->npoints, true);
             e.point_found = true;   /* replay_point reports a missing point */
         } else {
-            uint64_t writes = plain_run(&e, NULL, NULL, report_none);
+            uint64_t writes = torture_engine_plain_run(&e, NULL, NULL, report_none);
             replay_level(&e, path, 1, writes);
         }
         if (s->kind == TORTURE_SCHED_POINT && !e.point_found) {
@@ -786,7 +805,7 @@ uint64_t torture_execute(const struct torture_exec *x, const struct torture_sche
             torture_schedule_format(s, name, sizeof(name));
             snprintf(why, sizeof(why), "crash point %s does not exist: the run has "
                     "fewer write ops", name);
-            fail_setup(&e, name, why);
+            torture_engine_fail_setup(&e, name, why);
         }
         free(e.picks);
         break;

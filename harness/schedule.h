@@ -58,8 +58,20 @@ void torture_schedule_format(const struct torture_schedule *s, char *buf, size_t
 /* True for schedules that cut power (everything but NONE). */
 bool torture_schedule_cuts(const struct torture_schedule *s);
 
-const char *torture_fault_name(enum bd_emu_fault f);
+/* Fault models: bd_emu's (0 .. BD_EMU_FAULT_COUNT-1), and the oracle's
+ * own, applied at the crash point after an atomic cut: `badblock` (a block
+ * in use starts failing progs or erases) and `bitflip=N` (N persistent bit
+ * flips in blocks in use; `bitflip:N` on the command line). */
+#define TORTURE_FAULT_BADBLOCK      BD_EMU_FAULT_COUNT
+#define TORTURE_FAULT_BITFLIP_BASE  0x100
+#define TORTURE_FAULT_BITFLIP_MAX   4096
+#define TORTURE_FAULT_MAX_MODELS    16
+/* The name of a fault model, as in ids ("bitflip=3"). The result of a
+ * bitflip stays valid until the next call. */
+const char *torture_fault_name(int f);
 int torture_fault_parse(const char *s);     /* -1 if unknown */
+/* The bd_emu fault that cuts the op (atomic for the oracle's own). */
+enum bd_emu_fault torture_fault_base(int f);
 
 enum torture_verdict { TORTURE_PASS, TORTURE_FAIL, TORTURE_SKIP };
 
@@ -70,6 +82,9 @@ struct torture_outcome {
     const char *message;        /* failure, or NULL */
     const char *note;           /* remark on a pass, or NULL */
     bool cut;                   /* a power cut preceded the verdict */
+    bool unique;                /* oracle: this crashed device was judged here
+                                 * (not a byte-identical repeat) */
+    uint64_t sdc;               /* oracle, bitflip: files silently corrupted */
     struct torture_op cut_op;   /* the op it interrupted (data NULL) */
     uint64_t cut_write;         /* its write index (cumulative for cut schedules) */
     uint64_t cuts;              /* power cuts this outcome stands for */
@@ -95,7 +110,8 @@ struct torture_exec {
     const struct torture_case *tcase;
     struct bd_emu_config bdcfg;
     struct lfs_config cfg;      /* callbacks and context are filled in */
-    enum bd_emu_fault fault;
+    enum bd_emu_fault fault;    /* how the cut op is interrupted */
+    int extra;                  /* 0, TORTURE_FAULT_BADBLOCK or a bitflip */
     uint64_t seed;
     const struct torture_judge *judge;
     const struct torture_sink *sink;

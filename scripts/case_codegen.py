@@ -94,6 +94,7 @@ def emit_suite(suite, ids, path):
     out = _Out(path)
     out.add(HEADER.format(src=suite.path).rstrip("\n"))
     out.add('#include "torture_case.h"')
+    out.add('#include "torture_api.h"')
     out.add("")
     _define_macros(out, _suite_define_names(suite), ids)
     plain = [c for c in suite.cases if c.in_file is None]
@@ -177,6 +178,7 @@ def emit_in_cases(suites, ids, path):
     for f in in_files:
         out.add(f"#include {_c_str(f)}")
     out.add('#include "torture_case.h"')
+    out.add('#include "torture_api.h"')
     for suite in suites:
         cases = [(k, c) for k, c in enumerate(suite.cases) if c.in_file]
         if not cases:

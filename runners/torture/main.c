@@ -41,7 +41,7 @@ static const char usage[] =
 "                     read,prog,erase,count; repeat for several (default: all five)\n"
 "\n"
 "Power loss\n"
-"  -P SCHEDULE        none (default), or, for reentrant cases:\n"
+"  -P SCHEDULE        none (default), or:\n"
 "                       every     a cut at each write op (prog, erase, sync) of the\n"
 "                                 uninterrupted run, one at a time; each crashed\n"
 "                                 state is judged on its own\n"
@@ -51,15 +51,29 @@ static const char usage[] =
 "                                 restarting the case on the same disk until it ends\n"
 "                       log       the same after 1, 2, 4, 8, ... more writes\n"
 "                       A,B,C     the same, cutting at those cumulative write indices\n"
-"                     Non-reentrant cases run once without power loss (noted).\n"
+"                     every, depth and random are judged by the oracle (any case);\n"
+"                     with --judge restart, and for linear, log and lists, the\n"
+"                     reentrant case is rerun instead and non-reentrant cases run\n"
+"                     once without power loss (noted).\n"
 "  -F FAULT[,...]     what a cut does to the op it interrupts: atomic, torn-prefix,\n"
 "                     torn-bits, metastable, partial-erase, ooo (out-of-order\n"
-"                     writeback), or all. Default: the case's POWERLOSS_BEHAVIOR\n"
-"                     (atomic unless it sets one). Each fault is a permutation\n"
+"                     writeback), or all (these six); and, applied at the crash\n"
+"                     point after an atomic cut: badblock (a block in use starts\n"
+"                     failing progs or erases) and bitflip:N (N persistent bit\n"
+"                     flips in blocks in use; file data has no checksum, so data\n"
+"                     corruption is counted, not failed). Default: the case's\n"
+"                     POWERLOSS_BEHAVIOR (atomic unless it sets one). Each fault\n"
+"                     is a permutation; its name is in the id (bitflip=N)\n"
 "  --seed S           seed of the device and of every random choice (default 0)\n"
-"  --judge NAME       how a crashed state is judged: restart (default; run the\n"
-"                     case again from the top on the crashed disk; it must\n"
-"                     complete with all its assertions)\n"
+"  --judge NAME       how a crashed state is judged:\n"
+"                       oracle   (default) a fresh mount must show exactly the\n"
+"                                durable state before or after the interrupted API\n"
+"                                call, and the filesystem must be usable again\n"
+"                                (mkconsistent, a probe file, remount, structure);\n"
+"                                byte-identical crashed devices are judged once\n"
+"                       restart  upstream's: run the reentrant case again from the\n"
+"                                top on the crashed disk; it must complete with all\n"
+"                                its assertions\n"
 "\n"
 "Running\n"
 "  -j N               workers (default: all cores)\n"
@@ -209,9 +223,9 @@ static void parse_faults(struct torture_options *opt, const char *arg) {
         int v = torture_fault_parse(f);
         if (v < 0) {
             die_usage("unknown fault model '%s' (atomic, torn-prefix, torn-bits, "
-                    "metastable, partial-erase, ooo, all)", f);
+                    "metastable, partial-erase, ooo, all, badblock, bitflip:N)", f);
         }
-        if (opt->nfaults < BD_EMU_FAULT_COUNT) {
+        if (opt->nfaults < TORTURE_FAULT_MAX_MODELS) {
             opt->faults[opt->nfaults++] = v;
         }
     }
@@ -261,7 +275,7 @@ static void parse_args(struct torture_options *opt, int argc, char **argv) {
     opt->jobs = cores > 0 ? (unsigned)cores : 1;
     opt->timeout = 60;
     opt->save_dir = "build/failures";
-    opt->judge = &torture_judge_restart;
+    opt->judge = &torture_judge_oracle;
     opt->program = argv[0];
     /* selectors are gathered in place at the front of argv (j <= i) */
     opt->selectors = (const char **)&argv[1];
@@ -338,7 +352,7 @@ static void parse_args(struct torture_options *opt, int argc, char **argv) {
             const char *v = value(argc, argv, &i, "--judge");
             opt->judge = torture_judge_find(v);
             if (!opt->judge) {
-                die_usage("unknown judge '%s' (restart)", v);
+                die_usage("unknown judge '%s' (oracle, restart)", v);
             }
         } else {
             die_usage("unknown option '%s'", a);

@@ -41,7 +41,7 @@ struct torture_options {
     size_t ngeometries;             /* 0: all five */
     struct torture_schedule schedule;
     bool schedule_given;
-    int faults[BD_EMU_FAULT_COUNT];
+    int faults[TORTURE_FAULT_MAX_MODELS];
     size_t nfaults;                 /* 0: the case's POWERLOSS_BEHAVIOR */
     uint64_t seed;
     bool seed_given;

@@ -90,6 +90,8 @@ static void add_result(struct pool *p, struct torture_unit *u, struct unit_resul
     if (multi_point(u) && strset_add(&u->done, r->schedule) < 0) {
         oom();
     }
+    ur->unique += r->unique;
+    ur->sdc += r->sdc;
     if (r->verdict == TORTURE_FAIL || p->opt->json || p->opt->verbosity > 0) {
         if (unit_results_add(ur, r) < 0) {
             oom();
@@ -135,6 +137,8 @@ static void handle_frame(struct pool *p, struct worker *w, const struct wire_fra
             .note = (char *)wire_get(f, "n"),
             .images = (char *)wire_get(f, "i"),
             .cuts = num(f, "k"),
+            .unique = num(f, "u") != 0,
+            .sdc = num(f, "z"),
         };
         if (!r.id || !r.schedule) {
             return;

@@ -167,6 +167,12 @@ static void json_result(struct reporter *rep, const struct torture_unit *u,
         json_field(f, "note", r->note);
     }
     if (r->cut) {
+        fprintf(f, ",\"unique\":%s", r->unique ? "true" : "false");
+    }
+    if (r->sdc) {
+        fprintf(f, ",\"sdc\":%llu", (unsigned long long)r->sdc);
+    }
+    if (r->cut) {
         fprintf(f, ",\"cut\":{\"write\":%llu,\"op\":\"%s\",\"block\":%llu,\"off\":%llu,"
                 "\"size\":%llu}", (unsigned long long)r->cut_write, r->cut_kind,
                 (unsigned long long)r->cut_block, (unsigned long long)r->cut_off,
@@ -309,6 +315,8 @@ void reporter_unit(struct reporter *rep, const struct torture_unit *u, struct un
     rep->passed += ur->passed;
     rep->skipped += ur->skipped;
     rep->crash_points += ur->cuts;
+    rep->unique += ur->unique;
+    rep->sdc += ur->sdc;
     rep->units_done++;
     fflush(stdout);
 }
@@ -346,6 +354,16 @@ int reporter_finish(struct reporter *rep, bool interrupted) {
                 rep->units_done, interrupted ? " (stopped early)" : "",
                 (unsigned long long)rep->crash_points, el,
                 el > 0 ? (double)rep->crash_points / el : 0.0);
+        if (rep->unique) {
+            printf("oracle: %llu unique crash states of %llu crash points (the rest "
+                    "byte-identical to one judged)\n", (unsigned long long)rep->unique,
+                    (unsigned long long)rep->crash_points);
+        }
+        if (rep->sdc) {
+            printf("oracle: %llu silent data corruptions (file contents changed by bit "
+                    "flips, no checksum on file data; not failures, see notes)\n",
+                    (unsigned long long)rep->sdc);
+        }
     }
     printf("%llu passed, %llu failed", (unsigned long long)rep->passed,
             (unsigned long long)rep->failed);

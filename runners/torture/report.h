@@ -23,12 +23,15 @@ struct result {
     char cut_kind[8];
     uint64_t cut_block, cut_off, cut_size, cut_write;
     uint64_t cuts;
+    bool unique;                    /* oracle: a crashed device judged here */
+    uint64_t sdc;                   /* oracle: files silently corrupted */
 };
 
 struct unit_results {
     struct result *items;           /* failures; every outcome if kept */
     size_t count, cap;
     uint64_t passed, skipped, cuts; /* outcomes counted but not kept */
+    uint64_t unique, sdc;           /* of every outcome, kept or not */
     char *prefix, *suffix;          /* id parts, from the worker's header */
     char *defines, *all_defines, *fault, *construction;
     char *output;                   /* the workers' stdout/stderr, if kept */
@@ -48,6 +51,7 @@ struct reporter {
     bool progress_shown;
     size_t units_done;
     uint64_t passed, failed, skipped, crash_points;
+    uint64_t unique, sdc;
     double start, last_progress;
 };
 

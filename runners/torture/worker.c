@@ -80,6 +80,12 @@ static void sink_outcome(void *ctx, const struct torture_outcome *o) {
         wire_putu(&ch->buf, "cw", o->cut_write);
     }
     wire_putu(&ch->buf, "k", o->cuts);
+    if (o->unique) {
+        wire_putu(&ch->buf, "u", 1);
+    }
+    if (o->sdc) {
+        wire_putu(&ch->buf, "z", o->sdc);
+    }
     if (o->images) {
         wire_put(&ch->buf, "i", o->images);
     }
@@ -325,7 +331,8 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
         }
     }
     if (u->fault >= 0) {
-        torture_defines_set_const(TD_POWERLOSS_BEHAVIOR, u->fault, u->fault_level);
+        torture_defines_set_const(TD_POWERLOSS_BEHAVIOR, torture_fault_base(u->fault),
+                u->fault_level);
     }
     torture_plan_apply_combo(opt, u->combo);
 
@@ -345,7 +352,8 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
         send_header(&ch, "-", "", "-", "-");
         conclude(&ch, TORTURE_FAIL, err, NULL);
     }
-    const char *fault_name = torture_fault_name((enum bd_emu_fault)fault);
+    int model = u->fault >= BD_EMU_FAULT_COUNT ? u->fault : (int)fault;
+    const char *fault_name = torture_fault_name(model);
     snprintf(ch.prefix, sizeof(ch.prefix), "%s:%s:%s:", u->tcase->name, u->geometry.name,
             defines);
     snprintf(ch.suffix, sizeof(ch.suffix), ":%s:seed=%llu",
@@ -362,6 +370,7 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
         conclude(&ch, TORTURE_FAIL, err, NULL);
     }
     x.fault = (enum bd_emu_fault)fault;
+    x.extra = model >= BD_EMU_FAULT_COUNT ? model : 0;
     send_header(&ch, defines, all, fault_name, torture_exec_construction(&x));
     if (evaluate_filter(u->tcase, &keep, err, sizeof(err)) < 0) {
         conclude(&ch, TORTURE_FAIL, err, NULL);
@@ -370,7 +379,8 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
         conclude(&ch, TORTURE_SKIP, NULL, "its 'if' is false for these defines");
     }
     struct torture_schedule sched = u->schedule;
-    if (torture_schedule_cuts(&sched) && !u->tcase->reentrant) {
+    if (torture_schedule_cuts(&sched) && !u->tcase->reentrant
+            && !torture_judges_alone(opt->judge, &sched)) {
         sched.kind = TORTURE_SCHED_NONE;
         char field[TORTURE_SCHEDULE_MAX];
         torture_schedule_format(&u->schedule, field, sizeof(field));

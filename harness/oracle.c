@@ -1,0 +1,584 @@
+/*
+ * oracle.c - the crash oracle: the case runs once; every crash point is
+ * judged against the durable states before and after the operation it
+ * interrupts, then checked for usability, with byte-identical crashed
+ * devices judged once.
+ *
+ * Operations are the case's public API calls (torture_api.h reports their
+ * boundaries); outside calls, each device sync ends an operation (a
+ * library over the core, the recovery's steps). At each
+ * boundary the durable state S is taken, if the device changed since the
+ * last one, by a fresh mount of a snapshot clone (tree.c); the crash
+ * points made during the span (pending clones) are then judged against
+ * (S before, S after). Only the last state's tree and the digests of all
+ * states are kept. With depth > 1 the recovery of a crashed state is itself
+ * watched the same way, its steps being the operations.
+ *
+ * Assumes one exec per process (the API observer is global).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracle.h"
+#include "recovery.h"
+#include "torture_api.h"
+#include "trap.h"
+#include "tree.h"
+
+#define LABEL_MAX 128
+
+struct memo_entry {
+    uint64_t key;               /* device hash, mixed with a bad block */
+    bool used;
+    uint64_t digest;            /* of the crashed state's tree */
+    bool recovered;
+    int recovery_err;
+    char *recovery_msg;         /* when not recovered */
+    char first[TORTURE_SCHEDULE_MAX];
+};
+
+struct oracle {
+    struct engine *e;
+    const struct torture_exec *x;
+    struct memo_entry *memo;
+    size_t memo_cap, memo_count;
+};
+
+struct pending {
+    char name[TORTURE_SCHEDULE_MAX];
+    struct torture_op op;
+    bd_emu_t *clone;
+    bd_emu_snapshot_t *before, *after;
+    uint64_t key;
+    bool report;
+    char extra[96];             /* what the oracle's fault did, or "" */
+};
+
+struct tracker {
+    struct oracle *o;
+    struct level lv;
+    struct torture_dev *dev;    /* the device watched */
+    struct torture_tree prev;   /* the last durable state */
+    bool have_prev;
+    uint64_t prev_hash;
+    uint64_t *history;          /* digests of every state seen */
+    size_t nhistory, history_cap;
+    unsigned op;
+    bool in_call;               /* inside a wrapped API call */
+    bool after_sync;            /* the last write op was a sync */
+    char label[LABEL_MAX];      /* the span being run */
+    char before_label[LABEL_MAX];
+    struct pending *pend;
+    size_t npend, pend_cap;
+};
+
+static void hook(void *ctx, struct torture_dev *dev, const struct torture_op *op);
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+static bool is_bitflip(const struct torture_exec *x) {
+    return x->extra > TORTURE_FAULT_BITFLIP_BASE;
+}
+
+/* ---- the memo of judged crashed devices ------------------------------------- */
+
+static struct memo_entry *memo_find(struct oracle *o, uint64_t key, bool *found) {
+    if (o->memo_count * 2 >= o->memo_cap) {
+        size_t cap = o->memo_cap ? 2 * o->memo_cap : 256;
+        struct memo_entry *m = calloc(cap, sizeof(*m));
+        if (!m) {
+            return NULL;
+        }
+        for (size_t i = 0; i < o->memo_cap; i++) {
+            if (o->memo[i].used) {
+                size_t k = mix64(o->memo[i].key) & (cap - 1);
+                while (m[k].used) {
+                    k = (k + 1) & (cap - 1);
+                }
+                m[k] = o->memo[i];
+            }
+        }
+        free(o->memo);
+        o->memo = m;
+        o->memo_cap = cap;
+    }
+    size_t k = mix64(key) & (o->memo_cap - 1);
+    while (o->memo[k].used && o->memo[k].key != key) {
+        k = (k + 1) & (o->memo_cap - 1);
+    }
+    *found = o->memo[k].used;
+    return &o->memo[k];
+}
+
+static void memo_free(struct oracle *o) {
+    for (size_t i = 0; i < o->memo_cap; i++) {
+        free(o->memo[i].recovery_msg);
+    }
+    free(o->memo);
+}
+
+/* ---- durable states ------------------------------------------------------------ */
+
+static void capture_device(struct tracker *tr, struct torture_tree *t) {
+    bd_emu_snapshot_t *snap = bd_emu_snapshot(tr->dev->bd);
+    bd_emu_t *clone = snap ? bd_emu_clone(snap) : NULL;
+    bd_emu_snapshot_free(snap);
+    memset(t, 0, sizeof(*t));
+    if (!clone) {
+        t->mount_err = LFS_ERR_NOMEM;
+        return;
+    }
+    struct torture_dev d;
+    torture_dev_wrap(&d, &tr->o->x->cfg, clone);
+    if (torture_tree_capture(t, &d.cfg, torture_api_attr_types()) < 0) {
+        t->walk_err = LFS_ERR_NOMEM;
+    }
+    torture_dev_close(&d);
+}
+
+static bool in_history(const struct tracker *tr, uint64_t digest) {
+    for (size_t i = 0; i < tr->nhistory; i++) {
+        if (tr->history[i] == digest) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void remember(struct tracker *tr, uint64_t digest) {
+    if (in_history(tr, digest)) {
+        return;
+    }
+    if (tr->nhistory == tr->history_cap) {
+        size_t cap = tr->history_cap ? 2 * tr->history_cap : 16;
+        uint64_t *h = realloc(tr->history, cap * sizeof(*h));
+        if (!h) {
+            return;
+        }
+        tr->history = h;
+        tr->history_cap = cap;
+    }
+    tr->history[tr->nhistory++] = digest;
+}
+
+/* ---- the oracle's own faults at the crash point ------------------------------- */
+
+struct used_blocks {
+    lfs_block_t *b;
+    size_t n, cap;
+    lfs_block_t count;
+};
+
+static int collect(void *data, lfs_block_t block) {
+    struct used_blocks *u = data;
+    if (block >= u->count) {
+        return 0;
+    }
+    for (size_t i = 0; i < u->n; i++) {
+        if (u->b[i] == block) {
+            return 0;
+        }
+    }
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 32;
+        lfs_block_t *b = realloc(u->b, cap * sizeof(*b));
+        if (!b) {
+            return LFS_ERR_NOMEM;
+        }
+        u->b = b;
+        u->cap = cap;
+    }
+    u->b[u->n++] = block;
+    return 0;
+}
+
+/* The blocks in use on the crashed device (none if it does not mount). */
+static void blocks_in_use(const struct torture_exec *x, bd_emu_t *bd, struct used_blocks *u) {
+    struct torture_dev d;
+    torture_dev_wrap(&d, &x->cfg, bd);
+    struct lfs_config c = d.cfg;
+    c.read_buffer = c.prog_buffer = c.lookahead_buffer = NULL;
+    memset(u, 0, sizeof(*u));
+    u->count = c.block_count;
+    lfs_t lfs;
+    if (lfs_mount(&lfs, &c) == 0) {
+        lfs_fs_traverse(&lfs, collect, u);
+        lfs_unmount(&lfs);
+    }
+}
+
+/* Applies badblock or bitflip to the crashed device; returns the key
+ * adjustment for the memo and describes what it did in `what`. */
+static uint64_t apply_extra(const struct torture_exec *x, bd_emu_t *bd, uint64_t seed,
+        char *what, size_t len) {
+    if (!x->extra) {
+        return 0;
+    }
+    struct used_blocks u;
+    blocks_in_use(x, bd, &u);
+    uint64_t r = seed;
+    uint32_t esize = bd_emu_geometry(bd)->block_size;
+    uint32_t per = x->cfg.block_size / esize;
+    uint64_t adjust = 0;
+    if (!u.n) {
+        snprintf(what, len, "no block in use: nothing to %s",
+                x->extra == TORTURE_FAULT_BADBLOCK ? "break" : "flip");
+    } else if (x->extra == TORTURE_FAULT_BADBLOCK) {
+        lfs_block_t b = u.b[mix64(++r) % u.n];
+        bool erase = mix64(++r) & 1;
+        bd_emu_set_bad_behavior(bd, erase ? BD_EMU_BAD_ERASE_ERROR : BD_EMU_BAD_PROG_ERROR);
+        for (uint32_t i = 0; i < per; i++) {
+            bd_emu_set_bad(bd, b * per + i, 1);
+        }
+        snprintf(what, len, "block %u fails its %s", (unsigned)b, erase ? "erases" : "progs");
+        adjust = mix64(((uint64_t)b << 1 | erase) + 1);
+    } else {
+        int n = x->extra - TORTURE_FAULT_BITFLIP_BASE;
+        size_t used = (size_t)snprintf(what, len, "flipped");
+        for (int i = 0; i < n; i++) {
+            lfs_block_t b = u.b[mix64(++r) % u.n];
+            uint64_t bit = mix64(++r) % ((uint64_t)x->cfg.block_size * 8);
+            bd_emu_flip_bit(bd, b * per + (uint32_t)(bit / ((uint64_t)esize * 8)),
+                    (uint32_t)(bit % ((uint64_t)esize * 8)));
+            if (used < len) {
+                used += (size_t)snprintf(what + used, len - used, "%s block %u bit %llu",
+                        i ? "," : "", (unsigned)b, (unsigned long long)bit);
+            }
+        }
+    }
+    free(u.b);
+    return adjust;
+}
+
+/* ---- judging a crash point ------------------------------------------------------ */
+
+static void boundary(struct tracker *tr, const char *label);
+
+static void step_boundary(void *ctx, const char *step) {
+    struct tracker *tr = ctx;
+    char label[LABEL_MAX];
+    snprintf(label, sizeof(label), "recovery step '%s'", step);
+    boundary(tr, label);
+}
+
+static void tracker_free(struct tracker *tr) {
+    for (size_t i = 0; i < tr->npend; i++) {
+        bd_emu_destroy(tr->pend[i].clone);
+        bd_emu_snapshot_free(tr->pend[i].before);
+        bd_emu_snapshot_free(tr->pend[i].after);
+    }
+    free(tr->pend);
+    free(tr->history);
+    torture_tree_free(&tr->prev);
+}
+
+static size_t put(char *buf, size_t len, size_t used, const char *s) {
+    size_t n = strlen(s);
+    if (used + 1 < len) {
+        size_t k = n < len - used - 1 ? n : len - used - 1;
+        memcpy(buf + used, s, k);
+        buf[used + k] = '\0';
+        used += k;
+    }
+    return used;
+}
+
+/* Explains a state that matches neither expected one. */
+static void explain(char *msg, size_t len, const char *span, const char *before_label,
+        const struct torture_tree *before, const struct torture_tree *after,
+        const struct torture_tree *got) {
+    char a[256], b[256], c[256], line[2048];
+    torture_tree_summary(before, a, sizeof(a));
+    torture_tree_summary(after, b, sizeof(b));
+    torture_tree_summary(got, c, sizeof(c));
+    snprintf(line, sizeof(line), "oracle: after a crash inside %s, a fresh mount shows a "
+            "state that is neither the durable state before it nor the one after it\n"
+            "  before (%s): %s\n  after: %s\n  crashed: %s", span, before_label, a, b, c);
+    size_t used = put(msg, len, 0, line);
+    if (before->digest == after->digest) {
+        used = put(msg, len, used, "\n  against the state (the op changed nothing durable):");
+        torture_tree_diff(before, got, msg, len);
+    } else {
+        used = put(msg, len, used, "\n  against the state before:");
+        torture_tree_diff(before, got, msg, len);
+        used = strlen(msg);
+        used = put(msg, len, used, "\n  against the state after:");
+        torture_tree_diff(after, got, msg, len);
+    }
+}
+
+static void judge(struct tracker *tr, struct pending *p, const struct torture_tree *before,
+        const struct torture_tree *after) {
+    struct oracle *o = tr->o;
+    struct engine *e = o->e;
+    const struct torture_exec *x = o->x;
+    torture_engine_enter(e, p->name, &p->op);
+    char msg[TORTURE_MESSAGE_MAX] = "", note[TORTURE_MESSAGE_MAX / 2] = "";
+    bool found = false;
+    struct memo_entry *m = memo_find(o, p->key, &found);
+    struct torture_dev jd;
+    torture_dev_wrap(&jd, &x->cfg, p->clone);
+    p->clone = NULL;
+    struct torture_tree got;
+    memset(&got, 0, sizeof(got));
+    bool have_got = false;
+    uint64_t sdc = 0;
+    struct memo_entry local = {0};
+    if (!m) {
+        m = &local;     /* out of memory: judge without remembering */
+        found = false;
+    }
+    if (!found) {
+        torture_tree_capture(&got, &jd.cfg, torture_api_attr_types());
+        have_got = true;
+        m->key = p->key;
+        m->digest = got.digest;
+        m->recovered = true;
+        snprintf(m->first, sizeof(m->first), "%s", p->name);
+        if (!got.mount_err) {
+            struct tracker sub;
+            memset(&sub, 0, sizeof(sub));
+            struct torture_recovery_steps steps = {&sub, step_boundary};
+            bool nest = tr->lv.depth < e->max_depth;
+            if (nest) {
+                sub.o = o;
+                sub.lv = (struct level){e, tr->lv.depth + 1, p->name, 0};
+                sub.dev = &jd;
+                jd.hook = hook;
+                jd.hook_ctx = &sub;
+            }
+            char rmsg[1024];
+            m->recovered = torture_recovery_check(&jd.cfg, nest ? &steps : NULL,
+                    rmsg, sizeof(rmsg), &m->recovery_err);
+            jd.hook = NULL;
+            if (nest) {
+                tracker_free(&sub);
+            }
+            if (!m->recovered) {
+                m->recovery_msg = strdup(rmsg);
+            }
+        }
+        if (m != &local) {
+            m->used = true;
+            o->memo_count++;
+        }
+    } else {
+        snprintf(note, sizeof(note), "same crashed device as %s", m->first);
+    }
+    bool state_ok = m->digest == before->digest || m->digest == after->digest;
+    if (!state_ok && is_bitflip(x)) {
+        /* metadata has CRCs: an older committed state or CORRUPT is fine */
+        state_ok = in_history(tr, m->digest);
+        if (!state_ok && !have_got) {
+            torture_tree_capture(&got, &jd.cfg, torture_api_attr_types());
+            have_got = true;
+        }
+        if (!state_ok && (got.mount_err == LFS_ERR_CORRUPT || got.walk_err == LFS_ERR_CORRUPT)) {
+            state_ok = true;
+            snprintf(note, sizeof(note), "bit flips: LFS_ERR_CORRUPT (%s)",
+                    got.mount_err ? "mount" : got.walk_where);
+        }
+        if (!state_ok && !found) {
+            /* file data has no checksum: count, do not fail */
+            char where[512] = "";
+            const struct torture_tree *ref = got.shape == after->shape ? after : before;
+            sdc = torture_tree_data_diff(ref, &got, where, sizeof(where));
+            if (sdc) {
+                state_ok = true;
+                snprintf(note, sizeof(note), "silent data corruption of %llu file(s): %s",
+                        (unsigned long long)sdc, where);
+            }
+        }
+    }
+    bool recovered = m->recovered || (is_bitflip(x) && m->recovery_err == LFS_ERR_CORRUPT);
+    bool ok = state_ok && recovered;
+    if (!state_ok) {
+        if (!have_got) {
+            torture_tree_capture(&got, &jd.cfg, torture_api_attr_types());
+            have_got = true;
+        }
+        explain(msg, sizeof(msg), tr->label, tr->before_label, before, after, &got);
+    } else if (!recovered) {
+        snprintf(msg, sizeof(msg), "oracle: after a crash inside %s the state is right, "
+                "but the filesystem is not usable again: %s", tr->label,
+                m->recovery_msg ? m->recovery_msg : "(out of memory)");
+    }
+    if (p->extra[0]) {
+        size_t n = strlen(note);
+        snprintf(note + n, sizeof(note) - n, "%s%s", n ? "; " : "", p->extra);
+    }
+    char images[2048] = "";
+    if (!ok && p->report) {
+        torture_engine_save_images(e, p->name, p->before, p->after, jd.bd, images,
+                sizeof(images));
+    }
+    if (p->report) {
+        struct torture_outcome out = {
+            .verdict = ok ? TORTURE_PASS : TORTURE_FAIL,
+            .schedule = p->name,
+            .message = ok ? NULL : msg,
+            .note = note[0] ? note : NULL,
+            .cut = true,
+            .unique = !found,
+            .sdc = sdc,
+            .cut_op = p->op,
+            .cut_write = p->op.index,
+            .cuts = 1,
+            .images = images[0] ? images : NULL,
+        };
+        torture_engine_emit(e, &out);
+    }
+    torture_engine_leave(e);
+    if (m == &local) {
+        free(local.recovery_msg);
+    }
+    torture_tree_free(&got);
+    torture_dev_close(&jd);
+    bd_emu_snapshot_free(p->before);
+    bd_emu_snapshot_free(p->after);
+    p->before = p->after = NULL;
+}
+
+/* ---- boundaries and crash points ---------------------------------------------- */
+
+static void boundary(struct tracker *tr, const char *label) {
+    uint64_t hash = bd_emu_hash(tr->dev->bd);
+    bool same = tr->have_prev && hash == tr->prev_hash;
+    struct torture_tree now;
+    memset(&now, 0, sizeof(now));
+    if (!same) {
+        capture_device(tr, &now);
+    }
+    const struct torture_tree *after = same ? &tr->prev : &now;
+    const struct torture_tree *before = tr->have_prev ? &tr->prev : after;
+    /* judging may add nested points to other trackers, never to this one */
+    for (size_t i = 0; i < tr->npend; i++) {
+        judge(tr, &tr->pend[i], before, after);
+    }
+    tr->npend = 0;
+    if (!same) {
+        remember(tr, now.digest);
+        torture_tree_move(&tr->prev, &now);
+        tr->have_prev = true;
+        tr->prev_hash = hash;
+        snprintf(tr->before_label, sizeof(tr->before_label), "as left by %.100s", tr->label);
+    }
+    snprintf(tr->label, sizeof(tr->label), "%s", label);
+}
+
+static void hook(void *ctx, struct torture_dev *dev, const struct torture_op *op) {
+    struct tracker *tr = ctx;
+    struct engine *e = tr->o->e;
+    const struct torture_exec *x = tr->o->x;
+    if (tr->after_sync && !tr->in_call) {
+        /* outside API calls (a library over the core, a recovery step), each
+         * device sync ends an operation: a commit */
+        boundary(tr, "writes outside any API call, up to the next sync");
+    }
+    tr->after_sync = op->kind == BD_EMU_OP_SYNC;
+    if (!torture_engine_wanted(&tr->lv, op->index)) {
+        return;
+    }
+    struct pending p;
+    memset(&p, 0, sizeof(p));
+    torture_engine_point_name(p.name, sizeof(p.name), tr->lv.parent, op->index);
+    p.report = torture_engine_reported(e, tr->lv.depth);
+    bool leaf = tr->lv.depth == e->max_depth;
+    if (p.report && leaf && torture_engine_done(e, p.name)) {
+        return;
+    }
+    if (e->s->kind == TORTURE_SCHED_POINT && leaf) {
+        e->point_found = true;
+    }
+    if (tr->npend == tr->pend_cap) {
+        size_t cap = tr->pend_cap ? 2 * tr->pend_cap : 16;
+        struct pending *np = realloc(tr->pend, cap * sizeof(*np));
+        if (!np) {
+            torture_engine_fail_setup(e, p.name, "out of memory keeping a crash state");
+            return;
+        }
+        tr->pend = np;
+        tr->pend_cap = cap;
+    }
+    p.op = *op;
+    p.op.data = NULL;
+    p.before = bd_emu_snapshot(dev->bd);
+    p.clone = p.before ? bd_emu_clone(p.before) : NULL;
+    if (!p.clone) {
+        bd_emu_snapshot_free(p.before);
+        torture_engine_fail_setup(e, p.name, "out of memory building a crash state");
+        return;
+    }
+    uint64_t seed = torture_point_seed(x->seed, p.name);
+    bd_emu_reseed(p.clone, seed);
+    bd_emu_inject_fault(p.clone, op->kind, x->fault, op->block, op->off, op->data, op->size);
+    bd_emu_power_on(p.clone);
+    uint64_t adjust = apply_extra(x, p.clone, seed, p.extra, sizeof(p.extra));
+    p.after = bd_emu_snapshot(p.clone);
+    p.key = bd_emu_hash(p.clone) ^ adjust;
+    tr->pend[tr->npend++] = p;
+}
+
+/* ---- the API observer ------------------------------------------------------------ */
+
+static void api_begin(void *ctx, const char *name) {
+    struct tracker *tr = ctx;
+    char label[LABEL_MAX];
+    snprintf(label, sizeof(label), "op %u (%s)", ++tr->op, name);
+    boundary(tr, label);
+    tr->in_call = true;
+}
+
+static void api_end(void *ctx, const char *name) {
+    struct tracker *tr = ctx;
+    char label[LABEL_MAX];
+    snprintf(label, sizeof(label), "writes outside any API call after op %u (%s)",
+            tr->op, name);
+    boundary(tr, label);
+    tr->in_call = false;
+    tr->after_sync = false;
+}
+
+static struct torture_api_observer observer;
+
+static void run_start(void *ctx, struct torture_dev *dev) {
+    struct tracker *tr = ctx;
+    tr->dev = dev;
+    torture_api_reset();
+    boundary(tr, "the case's first writes, before any API call");
+    snprintf(tr->before_label, sizeof(tr->before_label), "the blank device");
+    observer = (struct torture_api_observer){tr, api_begin, api_end};
+    torture_api_observe(&observer);
+}
+
+static void run_end(void *ctx) {
+    struct tracker *tr = ctx;
+    torture_api_observe(NULL);
+    boundary(tr, "the end of the case");
+}
+
+void torture_oracle_run(struct engine *e, bool report_none) {
+    struct oracle o = {.e = e, .x = e->x};
+    struct tracker top;
+    memset(&top, 0, sizeof(top));
+    top.o = &o;
+    top.lv = (struct level){e, 1, NULL, 0};
+    e->run_start = run_start;
+    e->run_end = run_end;
+    torture_engine_plain_run(e, hook, &top, report_none);
+    torture_api_observe(NULL);
+    e->run_start = NULL;
+    e->run_end = NULL;
+    tracker_free(&top);
+    memo_free(&o);
+}
