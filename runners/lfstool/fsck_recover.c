@@ -3,9 +3,9 @@
  * from the raw blocks, for salvage and for fsck --repair's rebuild.
  *
  * Pairs come from the metadata thread (from {0,1} through every tail);
- * if the thread is broken, every block is scanned for metadata blocks, and
- * pairs are formed from the tails and directory structs they hold (a valid
- * block nothing points at stands alone). A directory's path comes from the
+ * if the thread is broken, every block is scanned for metadata blocks: a
+ * valid block no directory struct or hard tail points at starts a stray
+ * directory, paired with the block any pointer pairs it with. A directory's path comes from the
  * directory entry that points at its pair; directories no entry reaches
  * (other than the root) go under lost+found/pair-0xA-0xB. Files are read
  * inline or along their skip-list's pointer chain; a chain that breaks
@@ -115,43 +115,104 @@ static int walk_thread(struct recoverer *r, bool *clean)
     return 0;
 }
 
-/* Every valid block not yet in a pair, with the pairs it points at. */
-static int scan_blocks(struct recoverer *r)
+/* Scan mode: for every valid block, whether a directory struct or a hard
+ * tail points at it (then a walk reaches it, if its parent is readable),
+ * and the partner any pointer (soft tails too) pairs it with. */
+static int scan_blocks(struct recoverer *r, uint8_t *dirref, uint32_t *partner,
+        uint8_t *valid)
 {
-    for (uint32_t blk = 0; blk < r->dev->block_count; blk++) {
+    uint32_t count = r->dev->block_count;
+    for (uint32_t blk = 0; blk < count; blk++) {
         struct fsck_pair p;
-        if (r->pair_of_block[blk] >= 0) {
-            continue;
-        }
         if (fsck_pair_load(r->dev, blk, blk, &p) < 0) {
             return -1;
         }
-        bool valid = p.current >= 0;
         const struct fsck_block *b = fsck_pair_block(&p);
-        for (uint32_t id = 0; valid && id < p.count; id++) {
-            const struct fsck_entry *e = &p.entries[id];
-            if (e->name_type == LFS_TYPE_DIR && e->struct_len == 8) {
-                if (find_or_load(r, lfs_get_le32(b->data + e->struct_off),
-                        lfs_get_le32(b->data + e->struct_off + 4)) == -2) {
-                    fsck_pair_free(&p);
-                    return -1;
+        valid[blk] = b != NULL;
+        for (uint32_t id = 0; b && id <= p.count; id++) {
+            uint32_t x, y;
+            bool parent;
+            if (id < p.count) {
+                const struct fsck_entry *e = &p.entries[id];
+                if (e->name_type != LFS_TYPE_DIR || e->struct_len != 8) {
+                    continue;
+                }
+                x = lfs_get_le32(b->data + e->struct_off);
+                y = lfs_get_le32(b->data + e->struct_off + 4);
+                parent = true;
+            } else if (p.has_tail) {
+                x = p.tail[0];
+                y = p.tail[1];
+                parent = p.hard_tail;
+            } else {
+                continue;
+            }
+            if (x < count && y < count && x != y) {
+                partner[x] = y;
+                partner[y] = x;
+                if (parent) {
+                    dirref[x] = dirref[y] = 1;
                 }
             }
         }
-        if (valid && p.has_tail && p.tail[0] != NULL_BLOCK
-                && find_or_load(r, p.tail[0], p.tail[1]) == -2) {
-            fsck_pair_free(&p);
-            return -1;
-        }
         fsck_pair_free(&p);
     }
-    /* what nothing points at stands alone */
-    for (uint32_t blk = 0; blk < r->dev->block_count; blk++) {
-        if (r->pair_of_block[blk] < 0 && find_or_load(r, blk, blk) == -2) {
-            return -1;
+    return 0;
+}
+
+static int walk_from(struct recoverer *r, int start, const char *path);
+
+/* Scan mode: walks, under lost+found, every valid block no directory
+ * struct reaches, with its partner. */
+static int walk_strays(struct recoverer *r, bool *made_lf)
+{
+    uint32_t count = r->dev->block_count;
+    uint8_t *dirref = calloc(count, 1), *valid = calloc(count, 1);
+    uint32_t *partner = malloc(sizeof(uint32_t) * count);
+    int res = -1;
+    if (!dirref || !valid || !partner) {
+        goto out;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        partner[i] = i;
+    }
+    if (scan_blocks(r, dirref, partner, valid) < 0) {
+        goto out;
+    }
+    res = 0;
+    for (uint32_t blk = 0; blk < count && res == 0; blk++) {
+        if (!valid[blk] || dirref[blk] || r->pair_of_block[blk] >= 0) {
+            continue;
+        }
+        int i = find_or_load(r, blk, partner[blk]);
+        if (i == -2) {
+            res = -1;
+        } else if (i >= 0 && !r->pairs[i].walked) {
+            bool any = false;
+            for (uint32_t id = 0; id < r->pairs[i].p.count; id++) {
+                uint32_t t = r->pairs[i].p.entries[id].name_type;
+                any |= t == LFS_TYPE_REG || t == LFS_TYPE_DIR;
+            }
+            if (!any) {
+                continue;
+            }
+            if (!*made_lf) {
+                res = r->sink->dir(r->sink->ctx, "lost+found", NULL, 0);
+                *made_lf = true;
+            }
+            char path[64];
+            snprintf(path, sizeof(path), "lost+found/pair-0x%x-0x%x",
+                    (unsigned)r->pairs[i].p.pair[0], (unsigned)r->pairs[i].p.pair[1]);
+            if (res == 0) {
+                res = walk_from(r, i, path);
+            }
         }
     }
-    return 0;
+out:
+    free(dirref);
+    free(valid);
+    free(partner);
+    return res;
 }
 
 static bool name_ok(const uint8_t *name, uint32_t len)
@@ -454,9 +515,6 @@ int fsck_recover(const struct fsck_dev *dev, const struct recover_sink *sink)
     if (walk_thread(&r, &clean) < 0) {
         goto out;
     }
-    if (!clean && scan_blocks(&r) < 0) {
-        goto out;
-    }
     res = 0;
     if (r.root >= 0) {
         r.pairs[r.root].has_parent = true;
@@ -484,6 +542,12 @@ int fsck_recover(const struct fsck_dev *dev, const struct recover_sink *sink)
         }
     }
     bool made_lf = false;
+    if (!clean) {
+        if (res == 0) {
+            res = walk_strays(&r, &made_lf);
+        }
+        goto out;
+    }
     for (int i = 0; i < r.n && res == 0; i++) {
         struct rpair *rp = &r.pairs[i];
         if (rp->walked || rp->has_parent || rp->continuation) {
