@@ -47,7 +47,8 @@ def cdf(data, path):
         ax.step(xs, ys, where="post", color=_color(i), linewidth=2,
                 label=f"{run['label']} (Gini {run['summary']['wear']['gini']:.2f})")
     ax.axvline(cycles, color="0.4", linestyle=":", linewidth=1)
-    ax.text(cycles, 0.02, " erase_cycles", color="0.3", rotation=90, va="bottom", ha="right")
+    ax.text(cycles, 0.5, "erase_cycles ", color="0.3", rotation=90, va="center", ha="right",
+            fontsize=9)
     ax.set_xlim(0, cycles * 1.05)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("erase count (wear) of a block")
