@@ -39,9 +39,10 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LFS_OBJ := $(patsubst $(LFS_DIR)/%.c,$(BUILD)/obj/lfs-core/%.o,$(LFS_SRC))
 
 # Layers, linked top-down: harness -> key-value view -> core -> device.
-LIBS := $(if $(HARNESS_SRC),$(BUILD)/libharness.a) \
-        $(if $(KV_SRC),$(BUILD)/libkv.a) $(BUILD)/liblfs.a \
-        $(if $(BD_SRC),$(BUILD)/libbd_emu.a)
+# The tools need no harness.
+TOOL_LIBS := $(if $(KV_SRC),$(BUILD)/libkv.a) $(BUILD)/liblfs.a \
+             $(if $(BD_SRC),$(BUILD)/libbd_emu.a)
+LIBS := $(if $(HARNESS_SRC),$(BUILD)/libharness.a) $(TOOL_LIBS)
 
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 BENCHES := $(patsubst runners/bench/%.c,$(BUILD)/%,$(BENCH_SRC))
@@ -67,7 +68,7 @@ $(BUILD)/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/lfstool: $(call obj,$(LFSTOOL_SRC)) $(LIBS)
+$(BUILD)/lfstool: $(call obj,$(LFSTOOL_SRC)) $(TOOL_LIBS)
 	$(CC) $(LDFLAGS) $^ -o $@
 
 $(BENCHES): $(BUILD)/bench_%: $(BUILD)/obj/runners/bench/bench_%.o $(LIBS)
