@@ -350,10 +350,6 @@ int reporter_finish(struct reporter *rep, bool interrupted) {
         fclose(rep->json);
     }
     if (rep->opt->verbosity >= 0) {
-        printf("%zu permutations%s, %llu crash points checked in %.1f s (%.0f/s)\n",
-                rep->units_done, interrupted ? " (stopped early)" : "",
-                (unsigned long long)rep->crash_points, el,
-                el > 0 ? (double)rep->crash_points / el : 0.0);
         if (rep->unique) {
             printf("oracle: %llu unique crash states of %llu crash points (the rest "
                     "byte-identical to one judged)\n", (unsigned long long)rep->unique,
@@ -364,6 +360,10 @@ int reporter_finish(struct reporter *rep, bool interrupted) {
                     "flips, no checksum on file data; not failures, see notes)\n",
                     (unsigned long long)rep->sdc);
         }
+        printf("%zu permutations%s, %llu crash points checked in %.1f s (%.0f/s)\n",
+                rep->units_done, interrupted ? " (stopped early)" : "",
+                (unsigned long long)rep->crash_points, el,
+                el > 0 ? (double)rep->crash_points / el : 0.0);
     }
     printf("%llu passed, %llu failed", (unsigned long long)rep->passed,
             (unsigned long long)rep->failed);

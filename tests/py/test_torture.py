@@ -67,12 +67,14 @@ class Run:
         return [r for r in self.records if r["result"] == "fail"]
 
 
-def run(program, *args, tmp=None, name="r", timeout=600):
-    """Runs program with --json and --save-failures under tmp."""
-    json_path, extra = None, []
+def run(program, *args, tmp=None, name="r", timeout=600, judge="restart"):
+    """Runs program with --json and --save-failures under tmp. These tests
+    cover the runner's mechanics with upstream's restart judge (the device
+    suites assert on rerun); the oracle has tests/py/test_oracle.py."""
+    json_path, extra = None, ["--judge", judge] if judge else []
     if tmp is not None:
         json_path = pathlib.Path(tmp) / f"{name}.json"
-        extra = ["--json", str(json_path), "--save-failures", str(pathlib.Path(tmp) / "failures")]
+        extra += ["--json", str(json_path), "--save-failures", str(pathlib.Path(tmp) / "failures")]
     proc = subprocess.run([str(program), *extra, *map(str, args)], cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)
     return Run(proc, json_path)
