@@ -51,6 +51,7 @@ enum wear_end {
     WEAR_END_CAP,           /* the iteration cap was reached */
     WEAR_END_FIRST_BAD,     /* asked to stop at the first worn-out block */
     WEAR_END_RETURNED,      /* the workload returned on its own */
+    WEAR_END_FAILED,        /* the workload failed (set by the runner) */
 };
 
 /* A moment of the run: where it stood when a point was reached. */

@@ -24,7 +24,8 @@ def table(data):
         fb, fe = s.get("first_bad"), s.get("fs_end")
         ended = {"fs": f"fs error {fe['error_name']}" if fe else "fs",
                  "cap": "iteration cap", "first-bad": "--until first-bad",
-                 "returned": "workload returned"}.get(s["end"], s["end"])
+                 "returned": "workload returned", "failed": "workload failed"}.get(
+                     s["end"], s["end"])
         if s["status"] != "ok":
             ended = f"FAILED: {s['message']}"
         wa = s.get("write_amplification")

@@ -306,8 +306,8 @@ static void reap(struct job *jobs, size_t n, unsigned timeout, const struct wear
             }
         } else if (WEXITSTATUS(status) == 1) {
             j->has_problem = true;
-            snprintf(j->problem, sizeof(j->problem), "the workload failed (see %s/summary.json)",
-                    j->rel);
+            snprintf(j->problem, sizeof(j->problem), "the workload failed (see %.200s/summary.json)",
+                    j->dir);
         } else if (WEXITSTATUS(status) != 0 || !m[i].done) {
             j->has_problem = true;
             snprintf(j->problem, sizeof(j->problem), "could not run (exit status %d)",
@@ -338,7 +338,8 @@ static void print_outcome(const struct cli *cli, size_t i, const struct job *j,
         printf("filesystem ended at %" PRIu64 " (error %d)", m->fs_end.iteration, m->fs_end.err);
     } else {
         printf("filesystem did not end (%s)", m->end == WEAR_END_CAP ? "iteration cap"
-                : m->end == WEAR_END_FIRST_BAD ? "--until first-bad" : "workload returned");
+                : m->end == WEAR_END_FIRST_BAD ? "--until first-bad"
+                : m->end == WEAR_END_FAILED ? "workload failed" : "workload returned");
     }
     printf(", max/mean wear %.2f%s%s\n", m->stats.mean > 0 ? m->stats.max / m->stats.mean : 0.0,
             j->has_problem ? ": " : "", j->has_problem ? j->problem : "");

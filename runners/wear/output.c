@@ -57,6 +57,7 @@ static const char *end_name(enum wear_end e) {
     case WEAR_END_CAP:       return "cap";
     case WEAR_END_FIRST_BAD: return "first-bad";
     case WEAR_END_RETURNED:  return "returned";
+    case WEAR_END_FAILED:    return "failed";
     default:                 return "none";
     }
 }

@@ -114,6 +114,9 @@ int wear_run_one(const struct wear_request *req, struct wear_metrics *m) {
         return 2;
     }
     const char *failure = execute(req->tcase, &dev);
+    if (failure) {
+        run.end = WEAR_END_FAILED;
+    }
     wear_run_end(&run);
     fill_metrics(&run, bd, m, bdcfg.erase_cycles);
     int status = failure ? 1 : 0;

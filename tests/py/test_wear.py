@@ -255,3 +255,70 @@ def test_workloads_run_quickly_under_torture(build_dir):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("6 passed, 0 failed"), last
+
+
+# ---- a user's workload that fails or crashes -----------------------------------------
+
+USER_TOML = '''
+code = """
+#include "wear.h"
+"""
+[cases.user_fails]
+defines.ERASE_CYCLES = 20
+defines.BLOCK_COUNT = 16
+code = """
+    lfs_t lfs;
+    lfs_format(&lfs, cfg) => 0;
+    lfs_mount(&lfs, cfg) => 0;
+    for (int i = 0;; i++) {
+        lfs_mkdir(&lfs, i == 5 ? "a" : "b") => (i == 0 ? 0 : LFS_ERR_EXIST);
+        if (!wear_iteration(cfg)) break;
+    }
+    lfs_unmount(&lfs) => 0;
+"""
+[cases.user_crashes]
+defines.ERASE_CYCLES = 20
+defines.BLOCK_COUNT = 16
+code = """
+    while (wear_iteration(cfg)) {
+        if (BLOCK_CYCLES == 7) { volatile int *p = NULL; *p = 1; }
+    }
+"""
+'''
+
+
+@pytest.fixture(scope="module")
+def user_prog(build_dir):
+    cases = build_dir / "test-wear-cases"
+    cases.mkdir(parents=True, exist_ok=True)
+    toml = cases / "user.toml"
+    if not toml.exists() or toml.read_text() != USER_TOML:
+        toml.write_text(USER_TOML)
+    out = build_dir / "test-wear"
+    sanitize = "SANITIZE=1" if build_dir.name == "asan" else "SANITIZE=0"
+    proc = subprocess.run(["make", "--no-print-directory", "-j8", f"BUILD={out}",
+                           f"CASES={cases}", f"PYTHON={sys.executable}", sanitize,
+                           str(out / "wear")], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out / "wear"
+
+
+def test_a_failing_workload_is_reported_with_its_line(user_prog, tmp_path):
+    proc = run_wear(user_prog, tmp_path, "user_fails", expect=1)
+    s = summary(tmp_path)
+    assert s["status"] == "failed" and s["end"] == "failed" and s["iterations"] == 5
+    assert "user.toml:" in s["message"] and "got 0, expected -17" in s["message"]
+    assert "the workload failed" in proc.stdout
+    assert "FAILED" in report(tmp_path)
+
+
+def test_a_crash_stays_in_its_run(user_prog, tmp_path):
+    proc = run_wear(user_prog, tmp_path, "-D", "BLOCK_CYCLES=7,8", "--max-iterations", "50",
+                    "user_crashes", expect=1)
+    comp = json.loads((tmp_path / "comparison.json").read_text())
+    runs = {r["value"]: r for r in comp["runs"]}
+    assert runs[7]["problem"].startswith("crashed: signal")
+    assert runs[8]["problem"] is None and runs[8]["iterations"] == 50
+    assert "crashed" in proc.stdout
+    html = report(tmp_path)
+    assert "BLOCK_CYCLES=7: crashed" in html and "BLOCK_CYCLES=8" in html
