@@ -304,11 +304,15 @@ static void reap(struct job *jobs, size_t n, unsigned timeout, const struct wear
                 snprintf(j->problem, sizeof(j->problem), "crashed: signal %d (%s)",
                         WTERMSIG(status), strsignal(WTERMSIG(status)));
             }
+        } else if (!m[i].done) {
+            j->has_problem = true;
+            snprintf(j->problem, sizeof(j->problem), "exited with status %d without writing "
+                    "its outputs (a sanitizer report on stderr?)", WEXITSTATUS(status));
         } else if (WEXITSTATUS(status) == 1) {
             j->has_problem = true;
             snprintf(j->problem, sizeof(j->problem), "the workload failed (see %.200s/summary.json)",
                     j->dir);
-        } else if (WEXITSTATUS(status) != 0 || !m[i].done) {
+        } else if (WEXITSTATUS(status) != 0) {
             j->has_problem = true;
             snprintf(j->problem, sizeof(j->problem), "could not run (exit status %d)",
                     WEXITSTATUS(status));
