@@ -34,7 +34,9 @@ bd_emu_snapshot_t *bd_emu_snapshot(bd_emu_t *bd)
         free(dirty);
         return NULL;
     }
-    memcpy(dirty, bd->dirty, bd->ndirty * sizeof *dirty);
+    if (bd->ndirty) {   /* bd->dirty may be NULL when nothing is dirty */
+        memcpy(dirty, bd->dirty, bd->ndirty * sizeof *dirty);
+    }
     bde_pool_ref(bd->pool);
     snap->pool = bd->pool;
     snap->root = bde_node_ref(bd->root);
