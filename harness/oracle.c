@@ -34,6 +34,7 @@ struct memo_entry {
     uint64_t key;               /* device hash, mixed with a bad block */
     bool used;
     uint64_t digest;            /* of the crashed state's tree */
+    bool flips_ok;              /* bitflip: accepted as rollbacks / SDC */
     bool recovered;
     int recovery_err;
     char *recovery_msg;         /* when not recovered */
@@ -45,6 +46,13 @@ struct oracle {
     const struct torture_exec *x;
     struct memo_entry *memo;
     size_t memo_cap, memo_count;
+};
+
+/* A set of 64-bit digests (open addressing; 0 stands for itself apart). */
+struct seen {
+    uint64_t *slot;
+    size_t cap, count;
+    bool zero;
 };
 
 struct pending {
@@ -64,8 +72,8 @@ struct tracker {
     struct torture_tree prev;   /* the last durable state */
     bool have_prev;
     uint64_t prev_hash;
-    uint64_t *history;          /* digests of every state seen */
-    size_t nhistory, history_cap;
+    struct seen seen;           /* of every state seen: its digest, each
+                                 * directory's listing, each file's version */
     unsigned op;
     bool in_call;               /* inside a wrapped API call */
     bool after_sync;            /* the last write op was a sync */
@@ -146,29 +154,63 @@ static void capture_device(struct tracker *tr, struct torture_tree *t) {
     torture_dev_close(&d);
 }
 
-static bool in_history(const struct tracker *tr, uint64_t digest) {
-    for (size_t i = 0; i < tr->nhistory; i++) {
-        if (tr->history[i] == digest) {
-            return true;
-        }
+static bool seen_has(const struct seen *st, uint64_t v) {
+    if (!v) {
+        return st->zero;
     }
-    return false;
+    if (!st->cap) {
+        return false;
+    }
+    size_t k = mix64(v) & (st->cap - 1);
+    while (st->slot[k] && st->slot[k] != v) {
+        k = (k + 1) & (st->cap - 1);
+    }
+    return st->slot[k] == v;
 }
 
-static void remember(struct tracker *tr, uint64_t digest) {
-    if (in_history(tr, digest)) {
+static void seen_add(struct seen *st, uint64_t v) {
+    if (!v) {
+        st->zero = true;
         return;
     }
-    if (tr->nhistory == tr->history_cap) {
-        size_t cap = tr->history_cap ? 2 * tr->history_cap : 16;
-        uint64_t *h = realloc(tr->history, cap * sizeof(*h));
-        if (!h) {
-            return;
+    if (st->count * 2 >= st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 256;
+        uint64_t *slot = calloc(cap, sizeof(*slot));
+        if (!slot) {
+            return;     /* judged stricter, never wrongly accepted */
         }
-        tr->history = h;
-        tr->history_cap = cap;
+        for (size_t i = 0; i < st->cap; i++) {
+            if (st->slot[i]) {
+                size_t k = mix64(st->slot[i]) & (cap - 1);
+                while (slot[k]) {
+                    k = (k + 1) & (cap - 1);
+                }
+                slot[k] = st->slot[i];
+            }
+        }
+        free(st->slot);
+        st->slot = slot;
+        st->cap = cap;
     }
-    tr->history[tr->nhistory++] = digest;
+    size_t k = mix64(v) & (st->cap - 1);
+    while (st->slot[k] && st->slot[k] != v) {
+        k = (k + 1) & (st->cap - 1);
+    }
+    if (!st->slot[k]) {
+        st->slot[k] = v;
+        st->count++;
+    }
+}
+
+/* Keeps what judging a bit-flipped state needs of a durable state: its
+ * digest, each directory's listing, each entry's metadata (path, type,
+ * size, attributes) and each file's version. */
+static void remember(struct tracker *tr, const struct torture_tree *t) {
+    seen_add(&tr->seen, mix64(t->digest ^ UINT64_C(0x5157a7e)));
+    for (size_t i = 0; i < t->count; i++) {
+        seen_add(&tr->seen, t->entries[i].listing);
+        seen_add(&tr->seen, mix64(t->entries[i].rel));
+    }
 }
 
 /* ---- the oracle's own faults at the crash point ------------------------------- */
@@ -278,7 +320,7 @@ static void tracker_free(struct tracker *tr) {
         bd_emu_snapshot_free(tr->pend[i].after);
     }
     free(tr->pend);
-    free(tr->history);
+    free(tr->seen.slot);
     torture_tree_free(&tr->prev);
 }
 
@@ -315,6 +357,68 @@ static void explain(char *msg, size_t len, const char *span, const char *before_
         used = put(msg, len, used, "\n  against the state after:");
         torture_tree_diff(after, got, msg, len);
     }
+}
+
+/* Appends ", path" (or "path" first) to a note list, counting it. */
+static void list_path(char *buf, size_t len, uint64_t *n, const char *path) {
+    size_t used = strlen(buf);
+    if (used < len) {
+        snprintf(buf + used, len - used, "%s%s", *n ? ", " : "", path);
+    }
+    (*n)++;
+}
+
+/* Bit flips: metadata has CRCs per pair, so a flip makes that pair fall
+ * back to an earlier commit while others keep theirs. Accepts `got` when
+ * it reports LFS_ERR_CORRUPT, equals some earlier state as a whole, or
+ * when every entry's metadata (name, type, size, attributes, in the same
+ * directory, known by its first pair) is that of some earlier durable
+ * state. A directory whose listing is neither the one
+ * before nor after is a rollback (counted): its listing equals an earlier
+ * one, or, for a directory spanning several pairs that fell back apart,
+ * mixes entries of earlier ones. Files with known metadata but contents
+ * no earlier state had are silent data corruptions (counted). */
+static bool judge_flips(struct tracker *tr, const struct torture_tree *before,
+        const struct torture_tree *after, const struct torture_tree *got,
+        char *note, size_t len, uint64_t *rollbacks, uint64_t *sdc) {
+    if (got->mount_err == LFS_ERR_CORRUPT || got->walk_err == LFS_ERR_CORRUPT) {
+        snprintf(note, len, "bit flips: LFS_ERR_CORRUPT (%s)",
+                got->mount_err ? "mount" : got->walk_where);
+        return true;
+    }
+    if (seen_has(&tr->seen, mix64(got->digest ^ UINT64_C(0x5157a7e)))) {
+        snprintf(note, len, "bit flips: an earlier durable state as a whole");
+        return true;
+    }
+    if (got->mount_err || got->walk_err) {
+        return false;
+    }
+    char rolled[256] = "", corrupted[256] = "";
+    for (size_t i = 0; i < got->count; i++) {
+        const struct torture_tree_entry *g = &got->entries[i];
+        if (!seen_has(&tr->seen, mix64(g->rel))) {
+            return false;       /* never existed, or a size it never had */
+        }
+        if (g->type == LFS_TYPE_DIR) {
+            const struct torture_tree_entry *b = torture_tree_find(before, g->path);
+            const struct torture_tree_entry *a = torture_tree_find(after, g->path);
+            if ((!b || b->listing != g->listing) && (!a || a->listing != g->listing)) {
+                list_path(rolled, sizeof(rolled), rollbacks, g->path);
+            }
+        } else if (!seen_has(&tr->seen, g->listing)) {
+            list_path(corrupted, sizeof(corrupted), sdc, g->path);
+        }
+    }
+    size_t used = 0;
+    if (*rollbacks) {
+        used += (size_t)snprintf(note, len, "bit flips: %llu metadata rollback(s): %s",
+                (unsigned long long)*rollbacks, rolled);
+    }
+    if (*sdc && used < len) {
+        snprintf(note + used, len - used, "%ssilent data corruption of %llu file(s): %s",
+                used ? "; " : "", (unsigned long long)*sdc, corrupted);
+    }
+    return true;
 }
 
 static void judge(struct tracker *tr, struct pending *p, const struct torture_tree *before,
@@ -376,31 +480,30 @@ static void judge(struct tracker *tr, struct pending *p, const struct torture_tr
         snprintf(note, sizeof(note), "same crashed device as %s", m->first);
     }
     bool state_ok = m->digest == before->digest || m->digest == after->digest;
-    if (!state_ok && is_bitflip(x)) {
-        /* metadata has CRCs: an older committed state or CORRUPT is fine */
-        state_ok = in_history(tr, m->digest);
-        if (!state_ok && !have_got) {
+    uint64_t rollbacks = 0;
+    if (!state_ok && is_bitflip(x) && found && m->flips_ok) {
+        state_ok = true;        /* counted where first judged */
+    } else if (!state_ok && is_bitflip(x)) {
+        if (!have_got) {
             torture_tree_capture(&got, &jd.cfg, torture_api_attr_types());
             have_got = true;
         }
-        if (!state_ok && (got.mount_err == LFS_ERR_CORRUPT || got.walk_err == LFS_ERR_CORRUPT)) {
-            state_ok = true;
-            snprintf(note, sizeof(note), "bit flips: LFS_ERR_CORRUPT (%s)",
-                    got.mount_err ? "mount" : got.walk_where);
-        }
-        if (!state_ok && !found) {
-            /* file data has no checksum: count, do not fail */
-            char where[512] = "";
-            const struct torture_tree *ref = got.shape == after->shape ? after : before;
-            sdc = torture_tree_data_diff(ref, &got, where, sizeof(where));
-            if (sdc) {
-                state_ok = true;
-                snprintf(note, sizeof(note), "silent data corruption of %llu file(s): %s",
-                        (unsigned long long)sdc, where);
-            }
+        state_ok = judge_flips(tr, before, after, &got, note, sizeof(note), &rollbacks, &sdc);
+        m->flips_ok = state_ok;
+        if (found) {
+            rollbacks = sdc = 0;
         }
     }
-    bool recovered = m->recovered || (is_bitflip(x) && m->recovery_err == LFS_ERR_CORRUPT);
+    bool recovered = m->recovered;
+    if (!recovered && is_bitflip(x) && (m->recovery_err == LFS_ERR_CORRUPT
+            || m->recovery_err == TORTURE_RECOVERY_CENSUS)) {
+        /* a flipped pointer in file data or a rolled-back pair: counted as a
+         * note, the filesystem still mounts, writes and walks */
+        recovered = true;
+        size_t n = strlen(note);
+        snprintf(note + n, sizeof(note) - n, "%s%s", n ? "; " : "",
+                m->recovery_msg ? m->recovery_msg : "recovery census off");
+    }
     bool ok = state_ok && recovered;
     if (!state_ok) {
         if (!have_got) {
@@ -431,6 +534,7 @@ static void judge(struct tracker *tr, struct pending *p, const struct torture_tr
             .cut = true,
             .unique = !found,
             .sdc = sdc,
+            .rollbacks = rollbacks,
             .cut_op = p->op,
             .cut_write = p->op.index,
             .cuts = 1,
@@ -461,13 +565,15 @@ static void boundary(struct tracker *tr, const char *label) {
     }
     const struct torture_tree *after = same ? &tr->prev : &now;
     const struct torture_tree *before = tr->have_prev ? &tr->prev : after;
+    if (!same) {
+        remember(tr, &now);     /* S_j counts among the earlier states */
+    }
     /* judging may add nested points to other trackers, never to this one */
     for (size_t i = 0; i < tr->npend; i++) {
         judge(tr, &tr->pend[i], before, after);
     }
     tr->npend = 0;
     if (!same) {
-        remember(tr, now.digest);
         torture_tree_move(&tr->prev, &now);
         tr->have_prev = true;
         tr->prev_hash = hash;

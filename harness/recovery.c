@@ -107,7 +107,8 @@ static int walk_dirs(lfs_t *lfs, char *where, size_t wlen, uint32_t *ndirs) {
     }
 }
 
-static bool structure(lfs_t *lfs, const struct lfs_config *cfg, char *msg, size_t len) {
+static bool structure(lfs_t *lfs, const struct lfs_config *cfg, char *msg, size_t len,
+        int *errp) {
     struct census c = {cfg->block_count, calloc(cfg->block_count / 8 + 1, 1), 0, 0, 0};
     if (!c.seen) {
         snprintf(msg, len, "out of memory in the structural check");
@@ -124,6 +125,7 @@ static bool structure(lfs_t *lfs, const struct lfs_config *cfg, char *msg, size_
         return false;
     }
     if (c.out_of_range) {
+        *errp = TORTURE_RECOVERY_CENSUS;
         snprintf(msg, len, "recovery: %u traversed block(s) outside the device, first %u "
                 "(block_count %u)", c.out_of_range, (unsigned)c.first_bad, cfg->block_count);
         return false;
@@ -137,6 +139,7 @@ static bool structure(lfs_t *lfs, const struct lfs_config *cfg, char *msg, size_
     /* lfs_fs_traverse reports a directory's pair twice (through the tail
      * list and through its entry); anything else twice is shared */
     if (c.twice != 2 * ndirs) {
+        *errp = TORTURE_RECOVERY_CENSUS;
         snprintf(msg, len, "recovery: %u repeated block references (first %u), expected "
                 "%u: 2 per directory's pair for %u directories; a block is shared",
                 c.twice, (unsigned)c.first_bad, 2 * ndirs, ndirs);
@@ -144,6 +147,7 @@ static bool structure(lfs_t *lfs, const struct lfs_config *cfg, char *msg, size_
     }
     lfs_ssize_t size = lfs_fs_size(lfs);
     if (size != (lfs_ssize_t)used) {
+        *errp = TORTURE_RECOVERY_CENSUS;
         snprintf(msg, len, "recovery: lfs_fs_size is %ld but the traversal counts %u blocks",
                 (long)size, used);
         return false;
@@ -228,7 +232,7 @@ static bool recover(const struct lfs_config *cfg,
         step(steps, "end");
         return false;
     }
-    bool ok = structure(&lfs, &c, msg, msglen);
+    bool ok = structure(&lfs, &c, msg, msglen, errp);
     lfs_unmount(&lfs);
     step(steps, "end");
     return ok;

@@ -23,10 +23,17 @@ struct torture_recovery_steps {
     void (*boundary)(void *ctx, const char *step);
 };
 
+/* *err when the filesystem is usable and walks, but the block census is
+ * off: a block outside the device or referenced twice, a pair in the tail
+ * list without an entry, or lfs_fs_size disagreeing. Bit flips in file
+ * data (pointers without checksum) or a per-pair rollback can cause it. */
+#define TORTURE_RECOVERY_CENSUS 1
+
 /* Runs the recovery on cfg's device. Returns true if usable; false with
- * what went wrong in msg and the filesystem's error in *err (0 when the
- * failure is a wrong result rather than an error). LFS_ERR_NOSPC from the
- * probe is accepted (a full disk is usable). */
+ * what went wrong in msg and in *err the filesystem's error, 0 when the
+ * failure is a wrong result rather than an error, or
+ * TORTURE_RECOVERY_CENSUS. LFS_ERR_NOSPC from the probe is accepted (a
+ * full disk is usable). */
 bool torture_recovery_check(const struct lfs_config *cfg,
         const struct torture_recovery_steps *steps, char *msg, size_t msglen, int *err);
 

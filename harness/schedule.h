@@ -85,6 +85,7 @@ struct torture_outcome {
     bool unique;                /* oracle: this crashed device was judged here
                                  * (not a byte-identical repeat) */
     uint64_t sdc;               /* oracle, bitflip: files silently corrupted */
+    uint64_t rollbacks;         /* oracle, bitflip: directories rolled back */
     struct torture_op cut_op;   /* the op it interrupted (data NULL) */
     uint64_t cut_write;         /* its write index (cumulative for cut schedules) */
     uint64_t cuts;              /* power cuts this outcome stands for */

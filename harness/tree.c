@@ -131,6 +131,9 @@ static int list_dir(struct torture_tree *t, lfs_t *lfs, size_t di) {
         walk_error(t, err, "opendir", path);
         return 0;
     }
+    bool low = dir.head[0] < dir.head[1];
+    t->entries[di].head[0] = dir.head[low ? 0 : 1];
+    t->entries[di].head[1] = dir.head[low ? 1 : 0];
     struct lfs_info info;
     for (;;) {
         int r = lfs_dir_read(lfs, &dir, &info);
@@ -159,25 +162,92 @@ static int cmp_entry(const void *a, const void *b) {
             ((const struct torture_tree_entry *)b)->path);
 }
 
+/* The index of the directory holding entry i (sorted entries), or SIZE_MAX
+ * for the root. */
+static size_t parent_of(const struct torture_tree *t, size_t i) {
+    const char *path = t->entries[i].path;
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) {
+        return strcmp(path, "/") == 0 ? SIZE_MAX : 0;
+    }
+    size_t plen = (size_t)(slash - path);
+    size_t lo = 0, hi = i;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strncmp(t->entries[mid].path, path, plen);
+        if (c == 0 && t->entries[mid].path[plen] != '\0') {
+            c = 1;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else if (c > 0) {
+            hi = mid;
+        } else {
+            return mid;
+        }
+    }
+    return SIZE_MAX;
+}
+
+static uint64_t hash_head(const struct torture_tree_entry *dir) {
+    return hash_u64(hash_u64(HASH_INIT, dir->head[0]), dir->head[1]);
+}
+
 static void compute_digests(struct torture_tree *t) {
     uint64_t d = hash_u64(HASH_INIT, (uint64_t)(int64_t)t->mount_err);
     d = hash_u64(d, (uint64_t)(int64_t)t->walk_err);
     uint64_t s = d;
     for (size_t i = 0; i < t->count; i++) {
-        const struct torture_tree_entry *e = &t->entries[i];
-        uint64_t x = hash_bytes(HASH_INIT, e->path, strlen(e->path) + 1);
-        x = hash_u64(x, e->type);
+        struct torture_tree_entry *e = &t->entries[i];
+        uint64_t x = hash_u64(HASH_INIT, e->type);
         x = hash_u64(x, e->size);
         for (size_t k = 0; k < e->nattrs; k++) {
             x = hash_u64(x, e->attrs[k].type);
             x = hash_u64(x, e->attrs[k].size);
             x = hash_u64(x, e->attrs[k].hash);
         }
-        s = hash_u64(s, x);
-        d = hash_u64(d, hash_u64(x, e->hash));
+        e->meta = hash_bytes(x, e->path, strlen(e->path) + 1);
+        s = hash_u64(s, e->meta);
+        d = hash_u64(d, hash_u64(e->meta, e->hash));
+        /* rel: the parent's pair and the name, filled in below */
+        const char *slash = strrchr(e->path, '/');
+        e->rel = hash_bytes(x, slash + 1, strlen(slash + 1) + 1);
+        if (e->type == LFS_TYPE_DIR) {
+            /* the root's own attributes live in its pair; a child's in its parent's */
+            e->listing = hash_u64(hash_head(e), strcmp(e->path, "/") == 0 ? x : 0);
+        }
+    }
+    /* children follow their parent in sorted order, each listing in name order */
+    for (size_t i = 0; i < t->count; i++) {
+        struct torture_tree_entry *e = &t->entries[i];
+        size_t p = parent_of(t, i);
+        if (p != SIZE_MAX) {
+            e->rel = hash_u64(e->rel, hash_head(&t->entries[p]));
+            t->entries[p].listing = hash_u64(t->entries[p].listing, e->rel);
+        }
+        if (e->type != LFS_TYPE_DIR) {
+            e->listing = hash_u64(hash_u64(e->rel, e->hash), 0x66);
+        }
     }
     t->digest = d;
     t->shape = s;
+}
+
+const struct torture_tree_entry *torture_tree_find(const struct torture_tree *t,
+        const char *path) {
+    size_t lo = 0, hi = t->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(t->entries[mid].path, path);
+        if (c < 0) {
+            lo = mid + 1;
+        } else if (c > 0) {
+            hi = mid;
+        } else {
+            return &t->entries[mid];
+        }
+    }
+    return NULL;
 }
 
 int torture_tree_capture(struct torture_tree *t, const struct lfs_config *cfg,
@@ -338,21 +408,6 @@ size_t torture_tree_diff(const struct torture_tree *want, const struct torture_t
             n += diff_attrs(w, g, buf, len, &used);
             i++;
             k++;
-        }
-    }
-    return n;
-}
-
-size_t torture_tree_data_diff(const struct torture_tree *want, const struct torture_tree *got,
-        char *buf, size_t len) {
-    size_t used = strlen(buf), n = 0;
-    if (want->shape != got->shape) {
-        return 0;
-    }
-    for (size_t i = 0; i < want->count && i < got->count; i++) {
-        if (want->entries[i].hash != got->entries[i].hash) {
-            used = put(buf, len, used, "%s%s", n ? ", " : "", got->entries[i].path);
-            n++;
         }
     }
     return n;

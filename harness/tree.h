@@ -7,6 +7,13 @@
  * walk. Two trees compare by digest; `shape` leaves file contents out, so
  * a state whose only difference is file data (no checksum in littlefs)
  * can be told apart from a structural one.
+ *
+ * Bit flips roll metadata back per pair, so a crashed state is also judged
+ * directory by directory. A directory is identified by its first metadata
+ * pair (it keeps it through renames); `rel` is an entry's metadata within
+ * its parent (the parent's pair, name, type, size, attributes), and a
+ * directory's `listing` digests its pair and its children's `rel` (the
+ * root's attributes too), a file's its `rel` and contents.
  */
 #ifndef TORTURE_TREE_H
 #define TORTURE_TREE_H
@@ -27,6 +34,10 @@ struct torture_tree_entry {
     uint8_t type;               /* LFS_TYPE_REG or LFS_TYPE_DIR */
     uint32_t size;
     uint64_t hash;              /* contents of a file */
+    uint64_t meta;              /* path, type, size, attributes */
+    lfs_block_t head[2];        /* a directory's first pair, lower block first */
+    uint64_t rel;               /* metadata within its parent, see above */
+    uint64_t listing;           /* a directory: its listing; a file: rel + hash */
     size_t nattrs;
     struct torture_tree_attr *attrs;
 };
@@ -56,9 +67,8 @@ void torture_tree_summary(const struct torture_tree *t, char *buf, size_t len);
  * number of differences. */
 size_t torture_tree_diff(const struct torture_tree *want, const struct torture_tree *got,
         char *buf, size_t len);
-/* Paths of files whose contents differ while everything else is equal,
- * comma-separated into buf; returns how many. */
-size_t torture_tree_data_diff(const struct torture_tree *want, const struct torture_tree *got,
-        char *buf, size_t len);
+/* The entry at `path`, or NULL. */
+const struct torture_tree_entry *torture_tree_find(const struct torture_tree *t,
+        const char *path);
 
 #endif

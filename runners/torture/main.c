@@ -33,7 +33,8 @@ static const char usage[] =
 "\n"
 "Selecting and listing\n"
 "  -l                 list suites\n"
-"  -L                 list cases (name, suite, file:line, permutations, reentrant)\n"
+"  -L                 list cases (name, suite, file:line, permutations, reentrant,\n"
+"                     judge if the case sets one)\n"
 "  -D NAME=V[,V...]   override a define; a list (or range(a,b[,s])) multiplies\n"
 "                     the permutations. Precedence: -D > the id replayed > the\n"
 "                     case > the geometry > the implicit default\n"
@@ -51,7 +52,8 @@ static const char usage[] =
 "                                 restarting the case on the same disk until it ends\n"
 "                       log       the same after 1, 2, 4, 8, ... more writes\n"
 "                       A,B,C     the same, cutting at those cumulative write indices\n"
-"                     every, depth and random are judged by the oracle (any case);\n"
+"                     every, depth and random are judged by the oracle (any case\n"
+"                     without judge = \"restart\");\n"
 "                     with --judge restart, and for linear, log and lists, the\n"
 "                     reentrant case is rerun instead and non-reentrant cases run\n"
 "                     once without power loss (noted).\n"
@@ -60,8 +62,15 @@ static const char usage[] =
 "                     writeback), or all (these six); and, applied at the crash\n"
 "                     point after an atomic cut: badblock (a block in use starts\n"
 "                     failing progs or erases) and bitflip:N (N persistent bit\n"
-"                     flips in blocks in use; file data has no checksum, so data\n"
-"                     corruption is counted, not failed). Default: the case's\n"
+"                     flips in blocks in use). Under bitflip, a pair whose commit\n"
+"                     fails its CRC falls back to its previous commit while\n"
+"                     other pairs keep theirs: a state passes if it reports\n"
+"                     LFS_ERR_CORRUPT or if every entry's metadata (name, type,\n"
+"                     size, attributes, in the same directory) is that of some\n"
+"                     earlier durable state; directories showing an earlier\n"
+"                     listing are counted (\"metadata rollbacks\"), and so are\n"
+"                     files with known metadata but new contents (\"silent data\n"
+"                     corruptions\": file data has no checksum). Default: the case's\n"
 "                     POWERLOSS_BEHAVIOR (atomic unless it sets one). Each fault\n"
 "                     is a permutation; its name is in the id (bitflip=N)\n"
 "  --seed S           seed of the device and of every random choice (default 0)\n"
@@ -74,6 +83,9 @@ static const char usage[] =
 "                       restart  upstream's: run the reentrant case again from the\n"
 "                                top on the crashed disk; it must complete with all\n"
 "                                its assertions\n"
+"                     default: each case's own `judge` key (suite or case level in\n"
+"                     its .toml, for cases whose correctness needs the rest of\n"
+"                     the workload), else oracle; --judge overrides the key\n"
 "\n"
 "Running\n"
 "  -j N               workers (default: all cores)\n"
@@ -275,7 +287,6 @@ static void parse_args(struct torture_options *opt, int argc, char **argv) {
     opt->jobs = cores > 0 ? (unsigned)cores : 1;
     opt->timeout = 60;
     opt->save_dir = "build/failures";
-    opt->judge = &torture_judge_oracle;
     opt->program = argv[0];
     /* selectors are gathered in place at the front of argv (j <= i) */
     opt->selectors = (const char **)&argv[1];
@@ -387,9 +398,10 @@ static void list(const struct torture_options *opt, const struct torture_registr
         for (size_t c = 0; opt->list_cases && c < suite->case_count; c++) {
             const struct torture_case *tc = &suite->cases[c];
             if (selected(opt, suite->name, tc->name)) {
-                printf("%-32s %-20s %s:%d  %zu permutations%s\n", tc->name, suite->name,
-                        tc->file, tc->line, tc->permutations,
-                        tc->reentrant ? "  reentrant" : "");
+                printf("%-32s %-20s %s:%d  %zu permutations%s%s%s\n", tc->name,
+                        suite->name, tc->file, tc->line, tc->permutations,
+                        tc->reentrant ? "  reentrant" : "", tc->judge ? "  judge " : "",
+                        tc->judge ? tc->judge : "");
             }
         }
     }

@@ -92,6 +92,7 @@ static void add_result(struct pool *p, struct torture_unit *u, struct unit_resul
     }
     ur->unique += r->unique;
     ur->sdc += r->sdc;
+    ur->rollbacks += r->rollbacks;
     if (r->verdict == TORTURE_FAIL || p->opt->json || p->opt->verbosity > 0) {
         if (unit_results_add(ur, r) < 0) {
             oom();
@@ -139,6 +140,7 @@ static void handle_frame(struct pool *p, struct worker *w, const struct wire_fra
             .cuts = num(f, "k"),
             .unique = num(f, "u") != 0,
             .sdc = num(f, "z"),
+            .rollbacks = num(f, "rb"),
         };
         if (!r.id || !r.schedule) {
             return;

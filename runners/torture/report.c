@@ -172,6 +172,9 @@ static void json_result(struct reporter *rep, const struct torture_unit *u,
     if (r->sdc) {
         fprintf(f, ",\"sdc\":%llu", (unsigned long long)r->sdc);
     }
+    if (r->rollbacks) {
+        fprintf(f, ",\"rollbacks\":%llu", (unsigned long long)r->rollbacks);
+    }
     if (r->cut) {
         fprintf(f, ",\"cut\":{\"write\":%llu,\"op\":\"%s\",\"block\":%llu,\"off\":%llu,"
                 "\"size\":%llu}", (unsigned long long)r->cut_write, r->cut_kind,
@@ -317,6 +320,7 @@ void reporter_unit(struct reporter *rep, const struct torture_unit *u, struct un
     rep->crash_points += ur->cuts;
     rep->unique += ur->unique;
     rep->sdc += ur->sdc;
+    rep->rollbacks += ur->rollbacks;
     rep->units_done++;
     fflush(stdout);
 }
@@ -359,6 +363,11 @@ int reporter_finish(struct reporter *rep, bool interrupted) {
             printf("oracle: %llu silent data corruptions (file contents changed by bit "
                     "flips, no checksum on file data; not failures, see notes)\n",
                     (unsigned long long)rep->sdc);
+        }
+        if (rep->rollbacks) {
+            printf("oracle: %llu metadata rollbacks (a directory showing an earlier "
+                    "durable listing after bit flips in its pair; not failures)\n",
+                    (unsigned long long)rep->rollbacks);
         }
         printf("%zu permutations%s, %llu crash points checked in %.1f s (%.0f/s)\n",
                 rep->units_done, interrupted ? " (stopped early)" : "",

@@ -86,6 +86,9 @@ static void sink_outcome(void *ctx, const struct torture_outcome *o) {
     if (o->sdc) {
         wire_putu(&ch->buf, "z", o->sdc);
     }
+    if (o->rollbacks) {
+        wire_putu(&ch->buf, "rb", o->rollbacks);
+    }
     if (o->images) {
         wire_put(&ch->buf, "i", o->images);
     }
@@ -360,7 +363,8 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
             (unsigned)fault < BD_EMU_FAULT_COUNT ? fault_name : "-",
             (unsigned long long)u->seed);
 
-    struct torture_exec x = {.tcase = u->tcase, .seed = u->seed, .judge = opt->judge};
+    const struct torture_judge *judge = torture_judge_for_case(u->tcase, opt->judge);
+    struct torture_exec x = {.tcase = u->tcase, .seed = u->seed, .judge = judge};
     struct torture_sink sink = {&ch, sink_outcome, sink_enter, sink_leave, sink_done,
             sink_image_dir};
     x.sink = &sink;
@@ -380,7 +384,7 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
     }
     struct torture_schedule sched = u->schedule;
     if (torture_schedule_cuts(&sched) && !u->tcase->reentrant
-            && !torture_judges_alone(opt->judge, &sched)) {
+            && !torture_judges_alone(judge, &sched)) {
         sched.kind = TORTURE_SCHED_NONE;
         char field[TORTURE_SCHEDULE_MAX];
         torture_schedule_format(&u->schedule, field, sizeof(field));
