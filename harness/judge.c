@@ -1,6 +1,7 @@
 /*
- * judge.c - running a case under a trap, the restart judge, and the
- * names of the judges.
+ * judge.c - running a case under a trap, the restart judge, the names of
+ * the judges, and which one judges a case (--judge, its `judge` key, or
+ * the oracle). Assumes the case compiler admits only names listed here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,4 +53,13 @@ const struct torture_judge *torture_judge_find(const char *name) {
         }
     }
     return NULL;
+}
+
+const struct torture_judge *torture_judge_for_case(const struct torture_case *c,
+        const struct torture_judge *given) {
+    if (given) {
+        return given;
+    }
+    const struct torture_judge *own = c->judge ? torture_judge_find(c->judge) : NULL;
+    return own ? own : &torture_judge_oracle;
 }

@@ -42,6 +42,11 @@ bool torture_judges_alone(const struct torture_judge *judge,
 /* Looks a judge up by name; NULL if there is none. */
 const struct torture_judge *torture_judge_find(const char *name);
 
+/* The judge of case c's crash points: `given` (the runner's --judge) if
+ * not NULL, else the case's own `judge` key, else the oracle. */
+const struct torture_judge *torture_judge_for_case(const struct torture_case *c,
+        const struct torture_judge *given);
+
 /* Runs case c once on dev. Returns true if it completed, false with the
  * failure in msg if an assertion failed. Power cuts and stops requested by
  * a schedule propagate to the enclosing trap. */

@@ -46,6 +46,8 @@ struct torture_case {
     size_t group_count;
     const struct torture_group *groups;
     size_t permutations;        /* sum over groups of the product of counts */
+    const char *judge;          /* its `judge` key ("oracle", "restart"), or
+                                 * NULL: the runner's */
 };
 
 struct torture_suite {

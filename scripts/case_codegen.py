@@ -154,7 +154,8 @@ def emit_suite(suite, ids, path):
         entries.append(
             f"    {{{_c_str(case.name)}, {_c_str(suite.name)}, {_c_str(suite.path)}, "
             f"{case.line},\n     {run}, {filt}, {'true' if case.reentrant else 'false'}, "
-            f"{len(case.groups)}, torture_groups_{sym}, {case.permutations}}}")
+            f"{len(case.groups)}, torture_groups_{sym}, {case.permutations}, "
+            f"{_c_str(case.judge) if case.judge else 'NULL'}}}")
     out.add("")
     out.add("static const struct torture_case torture_cases[] = {")
     out.add(",\n".join(entries))

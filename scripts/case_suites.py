@@ -23,8 +23,11 @@ IMPLICIT_DEFINES = [
     "BADBLOCK_BEHAVIOR", "POWERLOSS_BEHAVIOR", "DISK_VERSION",
 ]
 
-SUITE_KEYS = ("cases", "code", "defines", "if", "in", "reentrant")
-CASE_KEYS = ("code", "defines", "if", "in", "reentrant")
+SUITE_KEYS = ("cases", "code", "defines", "if", "in", "reentrant", "judge")
+CASE_KEYS = ("code", "defines", "if", "in", "reentrant", "judge")
+# our extension: the judge of the case's crash points, unless --judge
+# overrides it (harness/judge.c has the same names)
+JUDGES = ("oracle", "restart")
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -78,6 +81,7 @@ class Case:
         self.filters = []         # Code pieces ANDed together
         self.in_file = None
         self.reentrant = False
+        self.judge = None         # None: the runner's (--judge, else oracle)
 
     @property
     def permutations(self):
@@ -175,6 +179,14 @@ class _Loader:
                                 f"{what} 'reentrant' must be true or false")
             else:
                 target["reentrant"] = v
+        if "judge" in table:
+            v = table["judge"]
+            if v not in JUDGES:
+                self.diag.error(file, _line(locs, tuple(path) + ("judge",)),
+                                f"{what} 'judge' must be one of "
+                                f"{', '.join(repr(j) for j in JUDGES)}, not {v!r}")
+            else:
+                target["judge"] = v
         if "defines" in table:
             target["defines"] = self.defines(file, locs, tuple(path) + ("defines",),
                                              table["defines"])
@@ -239,6 +251,7 @@ class _Loader:
             case.filters = [c for c in (common.get("if"), own.get("if")) if c]
             case.in_file = own.get("in", common.get("in"))
             case.reentrant = own.get("reentrant", common.get("reentrant", False))
+            case.judge = own.get("judge", common.get("judge"))
             case.groups = [dict(s, **c) for s in common.get("defines", [{}])
                            for c in own.get("defines", [{}])]
             suite.cases.append(case)

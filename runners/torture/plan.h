@@ -53,7 +53,7 @@ struct torture_options {
     int verbosity;                  /* -1 quiet, 0 normal, 1 verbose */
     double timeout;                 /* seconds without progress */
     bool list_suites, list_cases;
-    const struct torture_judge *judge;
+    const struct torture_judge *judge;  /* --judge; NULL: each case's own */
     const char *program;            /* argv[0], for replay commands */
 };
 

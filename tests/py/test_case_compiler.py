@@ -1,5 +1,5 @@
 """The case compiler's features: TOML locations, define values and product
-groups, suite-level defaults, `if`/`in`/`reentrant`, the assertion
+groups, suite-level defaults, `if`/`in`/`reentrant`/`judge`, the assertion
 shorthand, #line mapping, and C that compiles. Error paths are in
 test_case_compiler_errors.py; run-time behaviour in test_torture*.py.
 """
@@ -165,6 +165,39 @@ def test_suite_defaults_and_product_groups(tmp_path):
     assert [f.text for f in own.filters] == ["S > 0", "N != 3"]   # ANDed
     assert groups.permutations == 2 * 2 + 2 * 5         # S x each group
     assert [sorted(g) for g in groups.groups] == [["A", "N", "S"], ["A", "B", "N", "S"]]
+
+
+def test_the_judge_key_suite_default_case_override_and_registry(tmp_path):
+    p = write(tmp_path, "judged.toml", '''
+        judge = 'restart'
+
+        [cases.inherits]
+        code = ''
+
+        [cases.overrides]
+        judge = 'oracle'
+        code = ''
+        ''')
+    q = write(tmp_path, "unjudged.toml", '''
+        [cases.runners_choice]
+        code = ''
+        ''')
+    (judged, unjudged), diag = load(p, q)
+    assert not diag.items
+    assert [c.judge for c in judged.cases] == ["restart", "oracle"]
+    assert unjudged.cases[0].judge is None
+    # the registry entry ends with the judge's name, or NULL: the runner's
+    proc = run_compiler(tmp_path, p.name, q.name)
+    assert proc.returncode == 0, proc.stderr
+    gen = (tmp_path / "gen" / "suites" / "judged.c").read_text()
+    assert re.search(r'"inherits",[^{}]*, 1, "restart"\}', gen), gen
+    assert re.search(r'"overrides",[^{}]*, 1, "oracle"\}', gen), gen
+    other = (tmp_path / "gen" / "suites" / "unjudged.c").read_text()
+    assert re.search(r'"runners_choice",[^{}]*, 1, NULL\}', other), other
+    r = subprocess.run(["cc", *CC_FLAGS, "-fsyntax-only", str(tmp_path / "gen" / "suites" /
+                                                           "judged.c")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
 
 
 # ---- the assertion shorthand ------------------------------------------------------

@@ -415,6 +415,34 @@ def test_the_schedules_and_their_ids(torture, tmp_path):
     assert dep.rc == 0 and "every=5.1" in nested and len(nested) > 100
 
 
+def test_a_cases_judge_key_applies_unless_judge_overrides_it(broken, tmp_path):
+    def results(judge, name):
+        r = run(broken, "-P", "every", "-G", "default", "judge", tmp=tmp_path, name=name,
+                judge=judge)
+        res = {}
+        for rec in r.records:
+            res.setdefault(rec["case"], set()).add(rec["result"])
+        return r, res
+    # no --judge: the key's restart for one, the oracle for the other
+    r, res = results(None, "own")
+    assert r.rc == 1 and res == {"judge_key_restart": {"pass", "fail"},
+                                 "judge_key_none": {"pass"}}, r.out
+    bad = r.failed()[0]
+    assert "assertion failed: lfs_mkdir(&lfs, \"a\") => 0: got -17" in bad["message"]
+    assert any(l.startswith("oracle: ") for l in r.lines)
+    # --judge overrides the key either way
+    r, res = results("oracle", "oracle")
+    assert r.rc == 0 and res == {"judge_key_restart": {"pass"}, "judge_key_none": {"pass"}}
+    r, res = results("restart", "restart")
+    assert r.rc == 1 and res == {"judge_key_restart": {"pass", "fail"},
+                                 "judge_key_none": {"pass", "fail"}}
+    # -L shows the key
+    r = run(broken, "-L", "judge", judge=None)
+    assert re.search(r"^judge_key_restart\s+judge\s+\S+:\d+\s+1 permutations\s+reentrant"
+                     r"\s+judge restart$", r.out, re.M), r.out
+    assert re.search(r"^judge_key_none\s+.*reentrant$", r.out, re.M), r.out
+
+
 def test_random_crash_points_follow_the_seed(torture, tmp_path):
     def picks(seed, name):
         r = run(torture, "-P", "random:5", "--seed", seed, "-G", "default", "-D", "N=40",
