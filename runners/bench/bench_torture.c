@@ -245,8 +245,8 @@ static int time_full_suite(const char *torture) {
 }
 
 static int bench_oracle(void) {
-    /* 12 and 120 appends: about 100 and 1,000 write ops */
-    static const uint32_t sizes[] = {12, 120};
+    /* 17 and 116 appends: about 100 and 1,000 write ops */
+    static const uint32_t sizes[] = {17, 116};
     struct result every[2], depth2;
     printf("\nbench_torture: the crash oracle on a filesystem case (a file appended "
             "16 B and synced N times), default geometry, atomic cuts, in-process\n");
