@@ -128,8 +128,6 @@ def test_a_fetch_that_skips_the_crc_trusts_a_torn_commit(build_dir, tmp_path):
     assert diffs, out
 
 
-@pytest.mark.xfail(strict=True, reason="the oracle's sync-promise check is not in yet "
-                   "(harness/oracle.c); remove this mark when it lands")
 def test_a_sync_that_returns_before_its_commit_is_caught(build_dir, tmp_path):
     """Needs the oracle's sync-promise check: a file synced with success must
     show at least its synced size after any later crash. Before/after alone
