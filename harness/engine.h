@@ -20,6 +20,8 @@ struct engine {
     /* called by plain_run around the case's run on its device (oracle) */
     void (*run_start)(void *ctx, struct torture_dev *dev);
     void (*run_end)(void *ctx);
+    /* set by run_end when the uninterrupted run broke a promise (oracle) */
+    const char *run_failure;
 };
 
 /* One level of crash points: those made by one run's write hook. */

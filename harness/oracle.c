@@ -55,6 +55,13 @@ struct seen {
     bool zero;
 };
 
+/* A sync or close that returned 0: the file must be durable at that size. */
+struct promise {
+    char *path;
+    lfs_soff_t size;
+    char call[32];
+};
+
 struct pending {
     char name[TORTURE_SCHEDULE_MAX];
     struct torture_op op;
@@ -81,6 +88,9 @@ struct tracker {
     char before_label[LABEL_MAX];
     struct pending *pend;
     size_t npend, pend_cap;
+    struct promise *promises;   /* of the running op */
+    size_t npromises, promises_cap;
+    char broken[TORTURE_MESSAGE_MAX / 2];   /* the first broken promise */
 };
 
 static void hook(void *ctx, struct torture_dev *dev, const struct torture_op *op);
@@ -321,6 +331,10 @@ static void tracker_free(struct tracker *tr) {
     }
     free(tr->pend);
     free(tr->seen.slot);
+    for (size_t i = 0; i < tr->npromises; i++) {
+        free(tr->promises[i].path);
+    }
+    free(tr->promises);
     torture_tree_free(&tr->prev);
 }
 
@@ -555,7 +569,73 @@ static void judge(struct tracker *tr, struct pending *p, const struct torture_tr
 
 /* ---- boundaries and crash points ---------------------------------------------- */
 
+/* The promises of the op that just ended, against its durable state. */
+static void check_promises(struct tracker *tr, const struct torture_tree *after) {
+    for (size_t i = 0; i < tr->npromises; i++) {
+        struct promise *pr = &tr->promises[i];
+        const struct torture_tree_entry *f = torture_tree_find(after, pr->path);
+        char shows[160];
+        if (after->mount_err == LFS_ERR_INVAL) {
+            shows[0] = '\0';    /* not mountable with the case's first config: grown */
+        } else if (after->mount_err) {
+            snprintf(shows, sizeof(shows), "no filesystem (mount returns %d)",
+                    after->mount_err);
+        } else if (!f) {
+            snprintf(shows, sizeof(shows), "no such file");
+        } else if (f->type != LFS_TYPE_REG) {
+            snprintf(shows, sizeof(shows), "a directory");
+        } else if ((lfs_soff_t)f->size != pr->size) {
+            snprintf(shows, sizeof(shows), "size %u", f->size);
+        } else {
+            shows[0] = '\0';
+        }
+        if (shows[0] && !tr->broken[0]) {
+            snprintf(tr->broken, sizeof(tr->broken), "oracle: %s of %s (%s) returned 0 but a "
+                    "fresh mount shows %s (expected size %ld): a sync must be durable when "
+                    "it returns", strcmp(pr->call, "lfs_file_close") == 0 ? "close" : "sync",
+                    pr->path, tr->label, shows, (long)pr->size);
+        }
+        free(pr->path);
+    }
+    tr->npromises = 0;
+}
+
+/* Without crash points (-P none) only the promises are checked, by a
+ * look at the promised files alone. */
+static void boundary_promises_only(struct tracker *tr, const char *label) {
+    if (tr->npromises) {
+        const char **paths = malloc(tr->npromises * sizeof(*paths));
+        bd_emu_snapshot_t *snap = paths ? bd_emu_snapshot(tr->dev->bd) : NULL;
+        bd_emu_t *clone = snap ? bd_emu_clone(snap) : NULL;
+        bd_emu_snapshot_free(snap);
+        struct torture_tree t;
+        memset(&t, 0, sizeof(t));
+        if (clone) {
+            for (size_t i = 0; i < tr->npromises; i++) {
+                paths[i] = tr->promises[i].path;
+            }
+            struct torture_dev d;
+            torture_dev_wrap(&d, &tr->o->x->cfg, clone);
+            if (torture_tree_capture_paths(&t, &d.cfg, paths, tr->npromises) == 0) {
+                check_promises(tr, &t);
+            }
+            torture_dev_close(&d);
+        }
+        torture_tree_free(&t);
+        free(paths);
+        for (size_t i = 0; i < tr->npromises; i++) {
+            free(tr->promises[i].path);     /* unchecked when out of memory */
+        }
+        tr->npromises = 0;
+    }
+    snprintf(tr->label, sizeof(tr->label), "%s", label);
+}
+
 static void boundary(struct tracker *tr, const char *label) {
+    if (tr->o->e->s->kind == TORTURE_SCHED_NONE) {
+        boundary_promises_only(tr, label);
+        return;
+    }
     uint64_t hash = bd_emu_hash(tr->dev->bd);
     bool same = tr->have_prev && hash == tr->prev_hash;
     struct torture_tree now;
@@ -573,6 +653,7 @@ static void boundary(struct tracker *tr, const char *label) {
         judge(tr, &tr->pend[i], before, after);
     }
     tr->npend = 0;
+    check_promises(tr, after);
     if (!same) {
         torture_tree_move(&tr->prev, &now);
         tr->have_prev = true;
@@ -655,6 +736,26 @@ static void api_end(void *ctx, const char *name) {
     tr->after_sync = false;
 }
 
+static void api_promise(void *ctx, const char *name, const char *path, lfs_soff_t size) {
+    struct tracker *tr = ctx;
+    if (tr->npromises == tr->promises_cap) {
+        size_t cap = tr->promises_cap ? 2 * tr->promises_cap : 4;
+        struct promise *p = realloc(tr->promises, cap * sizeof(*p));
+        if (!p) {
+            return;     /* unchecked, never wrongly failed */
+        }
+        tr->promises = p;
+        tr->promises_cap = cap;
+    }
+    char *copy = strdup(path);
+    if (copy) {
+        struct promise *p = &tr->promises[tr->npromises++];
+        p->path = copy;
+        p->size = size;
+        snprintf(p->call, sizeof(p->call), "%s", name);
+    }
+}
+
 static struct torture_api_observer observer;
 
 static void run_start(void *ctx, struct torture_dev *dev) {
@@ -663,7 +764,7 @@ static void run_start(void *ctx, struct torture_dev *dev) {
     torture_api_reset();
     boundary(tr, "the case's first writes, before any API call");
     snprintf(tr->before_label, sizeof(tr->before_label), "the blank device");
-    observer = (struct torture_api_observer){tr, api_begin, api_end};
+    observer = (struct torture_api_observer){tr, api_begin, api_end, api_promise};
     torture_api_observe(&observer);
 }
 
@@ -671,6 +772,9 @@ static void run_end(void *ctx) {
     struct tracker *tr = ctx;
     torture_api_observe(NULL);
     boundary(tr, "the end of the case");
+    if (tr->broken[0]) {
+        tr->o->e->run_failure = tr->broken;
+    }
 }
 
 void torture_oracle_run(struct engine *e, bool report_none) {
@@ -685,6 +789,7 @@ void torture_oracle_run(struct engine *e, bool report_none) {
     torture_api_observe(NULL);
     e->run_start = NULL;
     e->run_end = NULL;
+    e->run_failure = NULL;
     tracker_free(&top);
     memo_free(&o);
 }

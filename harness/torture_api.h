@@ -16,11 +16,16 @@
 #include "lfs.h"
 
 /* Told about each boundary between operations: `name` is the call that
- * starts (begin) or ended (end), for messages. */
+ * starts (begin) or ended (end), for messages. `promise` comes just before
+ * the end of a lfs_file_sync or lfs_file_close that returned 0 on a file
+ * opened for writing: the file at `path` (absolute, normalised, following
+ * renames made while it was open) must now be durable with `size` bytes.
+ * May be NULL. */
 struct torture_api_observer {
     void *ctx;
     void (*begin)(void *ctx, const char *name);
     void (*end)(void *ctx, const char *name);
+    void (*promise)(void *ctx, const char *name, const char *path, lfs_soff_t size);
 };
 
 /* Registers the observer of the running case (NULL: none). */
@@ -28,6 +33,7 @@ void torture_api_observe(const struct torture_api_observer *obs);
 /* Attribute types (0..255) the case has set, removed or passed to
  * lfs_file_opencfg since the last reset: a bitmap of 256 bits. */
 const uint8_t *torture_api_attr_types(void);
+/* Forgets the attribute types and the open files. */
 void torture_api_reset(void);
 
 int torture_api_lfs_format(lfs_t *lfs, const struct lfs_config *cfg);

@@ -277,6 +277,33 @@ int torture_tree_capture(struct torture_tree *t, const struct lfs_config *cfg,
     return rc;
 }
 
+int torture_tree_capture_paths(struct torture_tree *t, const struct lfs_config *cfg,
+        const char *const *paths, size_t npaths) {
+    memset(t, 0, sizeof(*t));
+    struct lfs_config c = *cfg;
+    c.read_buffer = c.prog_buffer = c.lookahead_buffer = NULL;
+    lfs_t lfs;
+    t->mount_err = lfs_mount(&lfs, &c);
+    if (t->mount_err) {
+        compute_digests(t);
+        return 0;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < npaths; i++) {
+        struct lfs_info info;
+        if (torture_tree_find(t, paths[i]) || lfs_stat(&lfs, paths[i], &info) != 0) {
+            continue;
+        }
+        if (!add_entry(t, paths[i], "", info.type, info.type == LFS_TYPE_REG ? info.size : 0)) {
+            rc = -1;
+        }
+        qsort(t->entries, t->count, sizeof(*t->entries), cmp_entry);
+    }
+    lfs_unmount(&lfs);
+    compute_digests(t);
+    return rc;
+}
+
 void torture_tree_free(struct torture_tree *t) {
     for (size_t i = 0; i < t->count; i++) {
         free(t->entries[i].path);
