@@ -191,6 +191,8 @@ static int dev_sync(const struct lfs_config *c) {
     return write_op(dev_of(c), BD_EMU_OP_SYNC, 0, 0, NULL, 0);
 }
 
+void (*torture_dev_wrap_hook)(struct torture_dev *dev);
+
 void torture_dev_wrap(struct torture_dev *dev, const struct lfs_config *cfg, bd_emu_t *bd) {
     memset(dev, 0, sizeof(*dev));
     dev->cfg = *cfg;
@@ -202,6 +204,9 @@ void torture_dev_wrap(struct torture_dev *dev, const struct lfs_config *cfg, bd_
     dev->bd = bd;
     dev->erase_size = bd_emu_geometry(bd)->block_size;
     dev->per_block = cfg->block_size / dev->erase_size;
+    if (torture_dev_wrap_hook) {
+        torture_dev_wrap_hook(dev);
+    }
 }
 
 void torture_dev_close(struct torture_dev *dev) {

@@ -45,6 +45,9 @@ int torture_dev_config(struct bd_emu_config *bdcfg, struct lfs_config *cfg,
 
 /* Wraps `bd` (the device takes ownership) with a copy of cfg. */
 void torture_dev_wrap(struct torture_dev *dev, const struct lfs_config *cfg, bd_emu_t *bd);
+/* Called at the end of every torture_dev_wrap when set (the runner's
+ * policy for fresh devices: --disk-in, --trace). */
+extern void (*torture_dev_wrap_hook)(struct torture_dev *dev);
 /* Destroys the bd_emu. */
 void torture_dev_close(struct torture_dev *dev);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_in.h"
 #include "id.h"
 
 int torture_id_is(const char *s) {
@@ -61,11 +62,11 @@ int torture_id_parse(const char *s, struct torture_id *id, char *err, size_t err
     }
     char buf[TORTURE_ID_MAX];
     strcpy(buf, s);
-    char *fields[6];
+    char *fields[7];
     int n = 0;
     for (char *p = buf; p; n++) {
         char *colon = strchr(p, ':');
-        if (n < 6) {
+        if (n < 7) {
             fields[n] = p;
         }
         if (colon) {
@@ -73,10 +74,17 @@ int torture_id_parse(const char *s, struct torture_id *id, char *err, size_t err
         }
         p = colon ? colon + 1 : NULL;
     }
-    if (n != 6) {
+    if (n != 6 && (n != 7 || strncmp(fields[6], "disk=", 5) != 0)) {
         snprintf(err, errlen, "'%s' is not an id: expected "
-                "CASE:GEOMETRY:DEFINES:SCHEDULE:FAULT:seed=SEED", s);
+                "CASE:GEOMETRY:DEFINES:SCHEDULE:FAULT:seed=SEED[:disk=PATH@HASH]", s);
         return -1;
+    }
+    if (n == 7) {
+        if (torture_disk_in_parse_field(fields[6], id->disk_path, sizeof(id->disk_path),
+                id->disk_hash, sizeof(id->disk_hash), err, errlen) < 0) {
+            return -1;
+        }
+        id->has_disk = true;
     }
     if (!fields[0][0] || strlen(fields[0]) >= sizeof(id->case_name)) {
         snprintf(err, errlen, "bad case name in id '%s'", s);

@@ -14,11 +14,14 @@
  *   FAULT     atomic, torn-prefix, torn-bits, metastable, partial-erase,
  *             ooo; `-` for "as the case's POWERLOSS_BEHAVIOR says"
  *   SEED      the device's seed
+ *   :disk=PATH@HASH  (runs from --disk-in) the image and a hash of its
+ *             contents; ':' and '%' in PATH are written %3a and %25
  * Passing the id to build/torture runs exactly that again.
  */
 #ifndef TORTURE_ID_H
 #define TORTURE_ID_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "schedule.h"
@@ -40,6 +43,9 @@ struct torture_id {
     struct torture_schedule schedule;
     int fault;                  /* -1 for `-` */
     uint64_t seed;
+    bool has_disk;              /* the run started from an image: */
+    char disk_path[1024];
+    char disk_hash[16];
 };
 
 /* True if s looks like an id (has a ':'). */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "defines.h"
+#include "disk_in.h"
 #include "plan.h"
 #include "pool.h"
 #include "report.h"
@@ -87,6 +88,26 @@ static const char usage[] =
 "                     its .toml, for cases whose correctness needs the rest of\n"
 "                     the workload), else oracle; --judge overrides the key\n"
 "\n"
+"Starting from an image\n"
+"  --disk-in IMAGE    every run starts from IMAGE (a raw dump of the whole device)\n"
+"                     instead of an erased device, under every schedule and fault\n"
+"                     model; the oracle's first durable state is the image's.\n"
+"                     The geometry must match its size (and its superblock's block\n"
+"                     size); without -G it is derived from the image: erase size =\n"
+"                     the superblock's block size, count = file size / that, read\n"
+"                     and prog 16 (override with -D READ_SIZE=.. -D PROG_SIZE=..).\n"
+"                     Cases for images mount instead of formatting: include\n"
+"                     \"disk_in.h\" in the suite's code and write\n"
+"                       if (!torture_disk_in()) { lfs_format(&lfs, cfg) => 0; }\n"
+"                     Every id then ends in :disk=PATH@HASH (a hash of the image's\n"
+"                     contents); replaying it loads PATH again and refuses to run\n"
+"                     if the contents (or --disk-in's) have another hash.\n"
+"  --trace FILE       record every device op (read, prog, erase, sync: block, off,\n"
+"                     size, result; erase-block coordinates) of the uninterrupted\n"
+"                     run of exactly one permutation (a case narrowed by -G/-D/-F,\n"
+"                     or an id; several are refused). Crash-state judging is not\n"
+"                     traced. scripts/trace_render.py FILE -o OUT.png draws it.\n"
+"\n"
 "Running\n"
 "  -j N               workers (default: all cores)\n"
 "  --shard K/N        run only part K of N (disjoint; together exactly the whole)\n"
@@ -99,9 +120,13 @@ static const char usage[] =
 "  -v                 print every outcome; -q: only failing ids and the summary\n"
 "  --json FILE        one JSON object per line per permutation and per crash point\n"
 "                     judged: id, suite, case, geometry, defines, schedule, fault,\n"
-"                     seed, result (pass, fail, skip), message, note, cut, images\n"
+"                     seed, result (pass, fail, skip), message, note, cut, images,\n"
+"                     fsck ({status, output} of lfstool fsck on failure.img)\n"
 "  --save-failures DIR  disk images of failures, one directory per id (default\n"
-"                     build/failures; 'none' to save nothing)\n"
+"                     build/failures; 'none' to save nothing). `lfstool fsck` (the\n"
+"                     lfstool beside this program, or $TORTURE_LFSTOOL) runs on\n"
+"                     each failure.img: its status and first findings are in the\n"
+"                     report, its whole output in fsck.txt beside the image\n"
 "  -h, --help         this text\n"
 "\n"
 "On a terminal a progress line shows permutations done/total, crash points\n"
@@ -112,7 +137,7 @@ static const char usage[] =
 "Ids\n"
 "  Every permutation and every crash point has one id; `%s ID` replays\n"
 "  exactly it (options given with it override its fields):\n"
-"    CASE:GEOMETRY:DEFINES:SCHEDULE:FAULT:seed=SEED\n"
+"    CASE:GEOMETRY:DEFINES:SCHEDULE:FAULT:seed=SEED[:disk=PATH@HASH]\n"
 "  e.g. append_log:nor:N=40:every=37:torn-bits:seed=0\n"
 "    DEFINES   NAME=VALUE,... the defines the permutation sets and the -D\n"
 "              overrides, evaluated ('-' if none; '#P' is permutation P)\n"
@@ -354,6 +379,10 @@ static void parse_args(struct torture_options *opt, int argc, char **argv) {
             if (*end || !(opt->timeout > 0)) {
                 die_usage("bad --timeout '%s' (seconds > 0)", v);
             }
+        } else if (is_opt(a, "--disk-in")) {
+            opt->disk_in = value(argc, argv, &i, "--disk-in");
+        } else if (is_opt(a, "--trace")) {
+            opt->trace = value(argc, argv, &i, "--trace");
         } else if (is_opt(a, "--json")) {
             opt->json = value(argc, argv, &i, "--json");
         } else if (is_opt(a, "--save-failures")) {
@@ -407,6 +436,73 @@ static void list(const struct torture_options *opt, const struct torture_registr
     }
 }
 
+/* The image of the run: --disk-in, or that named by the ids replayed, whose
+ * hashes must all agree with it. Without -G and ids, the geometry comes
+ * from the image. Returns 0, or -1 after printing why. */
+static int setup_disk_in(struct torture_options *opt) {
+    static struct torture_disk_image img;
+    static struct torture_id id;
+    char err[1536];
+    const char *source = NULL;
+    bool have = false, ids = false;
+    if (opt->disk_in) {
+        if (torture_disk_image_open(opt->disk_in, &img, err, sizeof(err)) < 0) {
+            fprintf(stderr, "torture: %s\n", err);
+            return -1;
+        }
+        have = true;
+        source = "--disk-in";
+    }
+    for (size_t i = 0; i < opt->nselectors; i++) {
+        if (!torture_id_is(opt->selectors[i])
+                || torture_id_parse(opt->selectors[i], &id, err, sizeof(err)) < 0) {
+            continue;   /* the plan reports bad ids */
+        }
+        ids = true;
+        if (!id.has_disk) {
+            continue;
+        }
+        if (!have) {
+            if (torture_disk_image_open(id.disk_path, &img, err, sizeof(err)) < 0) {
+                fprintf(stderr, "torture: the id was recorded on image %s, which cannot be "
+                        "read now: %s\n", id.disk_path, err);
+                return -1;
+            }
+            have = true;
+            source = "the id";
+        }
+        if (strncmp(img.hash, id.disk_hash, TORTURE_DISK_IN_HASH_LEN) != 0) {
+            fprintf(stderr, "torture: the id was recorded on image %s with content hash %s, "
+                    "but %s (from %s) has hash %.*s: refusing to replay on a different "
+                    "image (give --disk-in with the original dump)\n", id.disk_path,
+                    id.disk_hash, img.path, source, TORTURE_DISK_IN_HASH_LEN, img.hash);
+            return -1;
+        }
+    }
+    if (!have) {
+        return 0;
+    }
+    torture_disk_in_set(&img);
+    if (opt->ngeometries || ids) {
+        return 0;
+    }
+    if (!img.superblock) {
+        fprintf(stderr, "torture: --disk-in %s: no littlefs superblock in block 0 or 1, "
+                "so no geometry can be derived from it: give -G read,prog,erase,count\n",
+                img.path);
+        return -1;
+    }
+    struct torture_geometry *g = &opt->geometries[opt->ngeometries++];
+    g->read = g->prog = 16;
+    g->erase = img.block_size;
+    g->count = (uint32_t)(img.size / img.block_size);
+    snprintf(g->name, sizeof(g->name), "%u,%u,%u,%u", g->read, g->prog, g->erase, g->count);
+    fprintf(stderr, "torture: --disk-in %s: geometry %s from the image (block size %u from "
+            "its superblock, %u blocks from its size of %llu bytes; read and prog 16)\n",
+            img.path, g->name, img.block_size, g->count, (unsigned long long)img.size);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const struct torture_registry *reg = &torture_registry;
     if (torture_defines_init(reg->define_names, reg->define_count) < 0) {
@@ -419,9 +515,22 @@ int main(int argc, char **argv) {
         list(&opt, reg);
         return 0;
     }
+    if (setup_disk_in(&opt) < 0) {
+        return 2;
+    }
     struct torture_plan plan;
     struct reporter rep;
-    if (torture_plan_build(&plan, reg, &opt) < 0 || reporter_init(&rep, &opt, &plan) < 0) {
+    if (torture_plan_build(&plan, reg, &opt) < 0) {
+        torture_plan_free(&plan);
+        return 2;
+    }
+    if (opt.trace && plan.count != 1) {
+        fprintf(stderr, "torture: --trace records one permutation, but the selection has "
+                "%zu: narrow it (one case with -G, -D, -F) or give an id\n", plan.count);
+        torture_plan_free(&plan);
+        return 2;
+    }
+    if (reporter_init(&rep, &opt, &plan) < 0) {
         torture_plan_free(&plan);
         return 2;
     }

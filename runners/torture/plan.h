@@ -55,6 +55,8 @@ struct torture_options {
     bool list_suites, list_cases;
     const struct torture_judge *judge;  /* --judge; NULL: each case's own */
     const char *program;            /* argv[0], for replay commands */
+    const char *disk_in;            /* --disk-in IMAGE, or NULL */
+    const char *trace;              /* --trace FILE, or NULL */
 };
 
 struct torture_unit {

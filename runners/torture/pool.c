@@ -137,6 +137,7 @@ static void handle_frame(struct pool *p, struct worker *w, const struct wire_fra
             .message = (char *)wire_get(f, "m"),
             .note = (char *)wire_get(f, "n"),
             .images = (char *)wire_get(f, "i"),
+            .fsck = (char *)wire_get(f, "fk"),
             .cuts = num(f, "k"),
             .unique = num(f, "u") != 0,
             .sdc = num(f, "z"),

@@ -40,6 +40,7 @@ int unit_results_add(struct unit_results *ur, const struct result *r) {
     d->message = dup_or_null(r->message);
     d->note = dup_or_null(r->note);
     d->images = dup_or_null(r->images);
+    d->fsck = dup_or_null(r->fsck);
     return 0;
 }
 
@@ -83,6 +84,7 @@ void unit_results_free(struct unit_results *ur) {
         free(r->message);
         free(r->note);
         free(r->images);
+        free(r->fsck);
     }
     free(ur->items);
     free(ur->prefix);
@@ -196,6 +198,19 @@ static void json_result(struct reporter *rep, const struct torture_unit *u,
         }
         fputc(']', f);
     }
+    if (r->fsck) {
+        /* {"status":N or null,"output":findings, or why it did not run} */
+        int st;
+        const char *nl = strchr(r->fsck, '\n');
+        if (sscanf(r->fsck, "status %d", &st) == 1) {
+            fprintf(f, ",\"fsck\":{\"status\":%d,\"output\":", st);
+            json_string(f, nl ? nl + 1 : "");
+        } else {
+            fputs(",\"fsck\":{\"status\":null,\"output\":", f);
+            json_string(f, r->fsck);
+        }
+        fputc('}', f);
+    }
     fputs("}\n", f);
 }
 
@@ -276,6 +291,19 @@ static void print_failure(struct reporter *rep, const struct torture_unit *u,
         for (const char *p = r->images; *p; p++) {
             if (*p == '\n') {
                 fputs("\n            ", stdout);
+            } else {
+                fputc(*p, stdout);
+            }
+        }
+        printf("\n");
+    }
+    if (r->fsck) {
+        printf("  fsck:     ");
+        for (const char *p = r->fsck; *p; p++) {
+            if (*p == '\n') {
+                if (p[1]) {
+                    fputs("\n            ", stdout);
+                }
             } else {
                 fputc(*p, stdout);
             }

@@ -19,6 +19,8 @@ struct result {
     char *schedule;
     enum torture_verdict verdict;
     char *message, *note, *images;
+    char *fsck;                     /* lfstool fsck of failure.img: status line,
+                                     * findings; or why it did not run */
     bool cut;
     char cut_kind[8];
     uint64_t cut_block, cut_off, cut_size, cut_write;

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "disk_in.h"
+#include "fsck_run.h"
 #include "trap.h"
 #include "wire.h"
 #include "worker.h"
@@ -31,7 +33,7 @@ struct child {
     struct worker_slot *slot;
     struct wire_buf buf;
     char prefix[TORTURE_ID_MAX];    /* CASE:GEOMETRY:DEFINES: */
-    char suffix[128];               /* :FAULT:seed=S */
+    char suffix[TORTURE_ID_MAX];    /* :FAULT:seed=S[:disk=PATH@HASH] */
     char stack[STACK_MAX][TORTURE_SCHEDULE_MAX];
     struct torture_op ops[STACK_MAX];
     bool has_op[STACK_MAX];
@@ -46,8 +48,19 @@ static void send_or_die(struct child *ch) {
     }
 }
 
+/* PREFIX SCHEDULE SUFFIX, cut at len - 1 bytes */
 static void format_id(const struct child *ch, const char *schedule, char *buf, size_t len) {
-    snprintf(buf, len, "%s%s%s", ch->prefix, schedule, ch->suffix);
+    const char *parts[3] = {ch->prefix, schedule, ch->suffix};
+    size_t used = 0;
+    for (int i = 0; i < 3 && len; i++) {
+        size_t n = strlen(parts[i]);
+        n = n < len - 1 - used ? n : len - 1 - used;
+        memcpy(buf + used, parts[i], n);
+        used += n;
+    }
+    if (len) {
+        buf[used] = '\0';
+    }
 }
 
 static const char *verdict_name(enum torture_verdict v) {
@@ -56,6 +69,25 @@ static const char *verdict_name(enum torture_verdict v) {
 
 static const char *op_name(enum bd_emu_op k) {
     return k == BD_EMU_OP_PROG ? "prog" : k == BD_EMU_OP_ERASE ? "erase" : "sync";
+}
+
+/* Runs lfstool fsck on the failure.img among `images` (one path a line),
+ * saving its output as fsck.txt beside it; false if there is none. */
+static bool fsck_failure_image(const char *images, char *out, size_t outlen) {
+    const char *p = images;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n >= 11 && n < 1024 && memcmp(p + n - 11, "failure.img", 11) == 0) {
+            char image[1024], save[1024];
+            snprintf(image, sizeof(image), "%.*s", (int)n, p);
+            snprintf(save, sizeof(save), "%.*sfsck.txt", (int)(n - 11), p);
+            torture_fsck_image(torture_lfstool_path(), image, save, 30, out, outlen);
+            return true;
+        }
+        p += n + (nl ? 1 : 0);
+    }
+    return false;
 }
 
 static void sink_outcome(void *ctx, const struct torture_outcome *o) {
@@ -91,6 +123,10 @@ static void sink_outcome(void *ctx, const struct torture_outcome *o) {
     }
     if (o->images) {
         wire_put(&ch->buf, "i", o->images);
+        char fsck[4096];
+        if (o->verdict == TORTURE_FAIL && fsck_failure_image(o->images, fsck, sizeof(fsck))) {
+            wire_put(&ch->buf, "fk", fsck);
+        }
     }
     send_or_die(ch);
 }
@@ -218,9 +254,51 @@ void torture_fallback_id(const struct torture_options *opt, const struct torture
     if (!items) {
         used = append(buf, len, used, "-");
     }
-    append(buf, len, used, ":%s:%s:seed=%llu", schedule,
+    used = append(buf, len, used, ":%s:%s:seed=%llu", schedule,
             u->fault >= 0 ? torture_fault_name((enum bd_emu_fault)u->fault) : "-",
             (unsigned long long)u->seed);
+    if (torture_disk_in_image()) {
+        char field[TORTURE_ID_MAX];
+        torture_disk_in_field(torture_disk_in_image(), field, sizeof(field));
+        append(buf, len, used, ":%s", field);
+    }
+}
+
+/* ---- the runner's policy for fresh devices: --disk-in, --trace ---------- */
+
+static FILE *trace_file;
+static bool trace_attached;
+
+/* A fresh device (contents still blank: clones of crashed states never
+ * are, once an image is loaded) gets the image; the first device of the
+ * worker, that of the uninterrupted run, gets the trace. */
+static void fresh_device_hook(struct torture_dev *dev) {
+    const struct bd_emu_config *g = bd_emu_geometry(dev->bd);
+    if (torture_disk_in_image() && bd_emu_hash(dev->bd) == 0) {
+        char err[512];
+        if (torture_disk_in_load(dev->bd, g->block_size, g->block_count, dev->cfg.block_size,
+                dev->cfg.block_count, err, sizeof(err)) < 0) {
+            fprintf(stderr, "torture: %s\n", err);   /* checked before the run */
+        }
+    }
+    if (trace_file && !trace_attached) {
+        trace_attached = true;
+        bd_emu_set_trace_file(dev->bd, trace_file);
+    }
+}
+
+/* Opens the --trace file with its header; -1 with err. */
+static int open_trace(const char *path, const char *id, const struct bd_emu_config *g,
+        char *err, size_t errlen) {
+    trace_file = fopen(path, "w");
+    if (!trace_file) {
+        snprintf(err, errlen, "--trace %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(trace_file, "# brownout trace: %s\n# erase_size %u erase_count %u\n"
+            "# op block off size result (erase blocks; bd_emu order)\n", id,
+            g->block_size, g->block_count);
+    return 0;
 }
 
 static void finish(struct child *ch)
@@ -230,6 +308,10 @@ static void finish(struct child *ch)
     ;
 
 static void finish(struct child *ch) {
+    if (trace_file) {
+        fclose(trace_file);
+        trace_file = NULL;
+    }
     wire_begin(&ch->buf, 'E');
     send_or_die(ch);
     fflush(stdout);     /* the case's output; never the parent's streams */
@@ -359,9 +441,14 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
     const char *fault_name = torture_fault_name(model);
     snprintf(ch.prefix, sizeof(ch.prefix), "%s:%s:%s:", u->tcase->name, u->geometry.name,
             defines);
-    snprintf(ch.suffix, sizeof(ch.suffix), ":%s:seed=%llu",
+    int sl = snprintf(ch.suffix, sizeof(ch.suffix), ":%s:seed=%llu",
             (unsigned)fault < BD_EMU_FAULT_COUNT ? fault_name : "-",
             (unsigned long long)u->seed);
+    if (torture_disk_in_image() && sl > 0 && (size_t)sl < sizeof(ch.suffix)) {
+        ch.suffix[sl++] = ':';
+        torture_disk_in_field(torture_disk_in_image(), ch.suffix + sl,
+                sizeof(ch.suffix) - (size_t)sl);
+    }
 
     const struct torture_judge *judge = torture_judge_for_case(u->tcase, opt->judge);
     struct torture_exec x = {.tcase = u->tcase, .seed = u->seed, .judge = judge};
@@ -376,6 +463,26 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
     x.fault = (enum bd_emu_fault)fault;
     x.extra = model >= BD_EMU_FAULT_COUNT ? model : 0;
     send_header(&ch, defines, all, fault_name, torture_exec_construction(&x));
+    if (torture_disk_in_image()) {
+        /* the image must fit this permutation's device: checked on a scratch one */
+        bd_emu_t *probe = bd_emu_create(&x.bdcfg, err, sizeof(err));
+        int bad = !probe || torture_disk_in_load(probe, x.bdcfg.block_size,
+                x.bdcfg.block_count, x.cfg.block_size, x.cfg.block_count, err,
+                sizeof(err)) < 0;
+        bd_emu_destroy(probe);
+        if (bad) {
+            conclude(&ch, TORTURE_FAIL, err, NULL);
+        }
+    }
+    if (opt->trace) {
+        char field[TORTURE_SCHEDULE_MAX], id[TORTURE_ID_MAX + TORTURE_SCHEDULE_MAX];
+        torture_unit_schedule_field(&u->schedule, field, sizeof(field));
+        format_id(&ch, field, id, sizeof(id));
+        if (open_trace(opt->trace, id, &x.bdcfg, err, sizeof(err)) < 0) {
+            conclude(&ch, TORTURE_FAIL, err, NULL);
+        }
+    }
+    torture_dev_wrap_hook = fresh_device_hook;
     if (evaluate_filter(u->tcase, &keep, err, sizeof(err)) < 0) {
         conclude(&ch, TORTURE_FAIL, err, NULL);
     }
