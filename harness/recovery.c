@@ -2,8 +2,10 @@
  * recovery.c - the usability and structural check run on every crashed
  * state, through the public API of a fresh instance (own buffers).
  *
- * A full disk is usable: LFS_ERR_NOSPC from the probe is accepted and the
- * read-back skipped. Uses one bitmap of block_count bits on the heap.
+ * A full disk is usable: LFS_ERR_NOSPC from lfs_fs_mkconsistent or the probe
+ * (NAMETOOLONG from its create: no room in the root's pair) is accepted and
+ * the rest of the probe skipped. littlefs cannot relocate the superblock
+ * pair {0, 1}: with a bad block there, writes to the root give NOSPC. Uses one bitmap of block_count bits on the heap.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -162,7 +164,10 @@ static const char *probe(lfs_t *lfs, int *err, bool *full) {
     lfs_file_t f;
     *full = false;
     if ((*err = lfs_file_open(lfs, &f, PROBE_PATH, LFS_O_WRONLY | LFS_O_CREAT | LFS_O_TRUNC))) {
-        *full = *err == LFS_ERR_NOSPC;
+        /* a create that finds no room in its pair says NAMETOOLONG (like
+         * littlefs): the superblock pair {0, 1}, which cannot be relocated,
+         * has a bad block, or the root's pair is full */
+        *full = *err == LFS_ERR_NOSPC || *err == LFS_ERR_NAMETOOLONG;
         return *full ? NULL : "creating the probe file";
     }
     lfs_ssize_t n = lfs_file_write(lfs, &f, want, PROBE_SIZE);
@@ -208,15 +213,15 @@ static bool recover(const struct lfs_config *cfg,
     }
     step(steps, "lfs_fs_mkconsistent");
     err = lfs_fs_mkconsistent(&lfs);
-    if (err) {
+    bool full = err == LFS_ERR_NOSPC;   /* e.g. the superblock pair went bad */
+    if (err && !full) {
         snprintf(msg, msglen, "recovery: lfs_fs_mkconsistent returns %d", err);
         *errp = err;
         lfs_unmount(&lfs);
         return false;
     }
     step(steps, "probe file");
-    bool full;
-    const char *what = probe(&lfs, &err, &full);
+    const char *what = full ? NULL : probe(&lfs, &err, &full);
     if (what) {
         snprintf(msg, msglen, "recovery: %s failed (%d)", what, err);
         *errp = err;

@@ -32,8 +32,9 @@ struct torture_recovery_steps {
 /* Runs the recovery on cfg's device. Returns true if usable; false with
  * what went wrong in msg and in *err the filesystem's error, 0 when the
  * failure is a wrong result rather than an error, or
- * TORTURE_RECOVERY_CENSUS. LFS_ERR_NOSPC from the probe is accepted (a
- * full disk is usable). */
+ * TORTURE_RECOVERY_CENSUS. LFS_ERR_NOSPC from lfs_fs_mkconsistent or the
+ * probe is accepted (a full disk, or a bad block in the superblock pair,
+ * leaves the filesystem readable). */
 bool torture_recovery_check(const struct lfs_config *cfg,
         const struct torture_recovery_steps *steps, char *msg, size_t msglen, int *err);
 
