@@ -77,6 +77,8 @@ int kv_digest(kv_t *kv, const char *key, uint8_t out[KV_DIGEST_SIZE]) {
                 sha256_update(&h, "e", 1);
             }
         }
+        int serr = kv_walk_stop(&w);
+        err = err ? err : serr;
     }
     if (!err) {
         sha256_final(&h, out);

@@ -50,11 +50,14 @@ enum kv_walk_event {
 
 struct kv_walk_level {
     size_t dir_len;     /* length of this level's directory path */
-    lfs_soff_t off;     /* lfs_dir_tell after the last child (ordered read) */
+    lfs_dir_t dir;      /* open while the walk is at or below this level */
+    uint8_t open;
     uint8_t started;    /* a child of this level has been visited */
     uint8_t by_select;  /* read by selection: the names are out of order */
 };
 
+/* About KV_DEPTH_MAX + 1 open directory handles: a few KiB, on the caller's
+ * stack. */
 struct kv_walk {
     kv_t *kv;
     int depth;          /* levels below the walked dictionary */
@@ -69,7 +72,10 @@ int kv_walk_start(kv_t *kv, struct kv_walk *w, const char *norm, int ordered,
         int shallow);
 /* The next event (>= 0) or a negative error. Values are reported with
  * kv->walk = their path; the caller may open them but must not change the
- * tree. */
+ * tree. At KV_WALK_END or an error every handle is closed already. */
 int kv_walk_next(struct kv_walk *w);
+/* Closes the walk's open directories (a walk left before its end); safe to
+ * call on a finished walk. */
+int kv_walk_stop(struct kv_walk *w);
 
 #endif

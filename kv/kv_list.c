@@ -93,5 +93,6 @@ int kv_list(kv_t *kv, const char *key, kv_list_cb cb, void *ctx) {
         strcpy(kv->temp + 1, kv->walk);
         err = cb(ctx, kv->temp, ev == KV_WALK_VALUE ? KV_VALUE : KV_DICTIONARY);
     }
-    return err;
+    int serr = kv_walk_stop(&w);
+    return err ? err : serr;
 }

@@ -112,6 +112,8 @@ int kv_size(kv_t *kv, const char *key, uint64_t *size) {
             total += kv->info.size;
         }
     }
+    int serr = kv_walk_stop(&w);
+    err = err ? err : serr;
     *size = err ? 0 : total;
     return err;
 }
@@ -141,6 +143,8 @@ int kv_last_modified(kv_t *kv, const char *key, struct kv_time *t) {
             }
         }
     }
+    int serr = kv_walk_stop(&w);
+    err = err ? err : serr;
     if (!err) {
         *t = latest;
     }

@@ -1,7 +1,8 @@
 /*
  * bench_kv.c - device cost of the key-value view: bytes read, programmed
  * and erased, and operation counts, of kv_set (new key and overwrite),
- * kv_get and kv_list, for a 16-byte and a 4 KiB value, in a dictionary of
+ * kv_get, kv_list and the dictionary walks kv_size, kv_last_modified and
+ * kv_digest, for a 16-byte and a 4 KiB value, in a dictionary of
  * 10 and of 1,000 keys, on a 512-byte-block device (bd_emu counters).
  */
 #include <stdio.h>
@@ -78,6 +79,19 @@ static void bench(int keys, unsigned size) {
     report(bd, "kv_list", keys + 1, size);
     if (n != keys + 1 || len != size) {
         fprintf(stderr, "bench_kv: listed %d keys, got %u bytes\n", n, (unsigned)len);
+        exit(1);
+    }
+    uint64_t total;
+    check(kv_size(&kv, "d", &total), "size");
+    report(bd, "kv_size dict", keys + 1, size);
+    struct kv_time t;
+    check(kv_last_modified(&kv, "d", &t), "last_modified");
+    report(bd, "kv_last_mod", keys + 1, size);
+    uint8_t digest[KV_DIGEST_SIZE];
+    check(kv_digest(&kv, "d", digest), "digest");
+    report(bd, "kv_digest dict", keys + 1, size);
+    if (total != (uint64_t)keys * 16 + size) {
+        fprintf(stderr, "bench_kv: size %llu\n", (unsigned long long)total);
         exit(1);
     }
     check(kv_unmount(&kv), "unmount");
