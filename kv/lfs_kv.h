@@ -45,7 +45,31 @@
  * Memory: a kv_t holds its path buffers; no call allocates (files use
  * cfg->file_buffer when given, else littlefs allocates its cache), and no
  * call recurses: tree walks are iterative over at most KV_DEPTH_MAX levels
- * with a fixed-size state per level.
+ * with a fixed-size state per level (one open lfs_dir_t each, on the stack:
+ * a few KiB at the default depth).
+ *
+ * Cost: a walk (kv_list, kv_size, kv_last_modified, kv_digest of a
+ * dictionary) reads each directory once (plus one order-check pass).
+ * kv_last_modified and kv_digest must also look each value up by path
+ * (lfs_getattr / lfs_file_open; littlefs has no attribute read through a
+ * directory handle), which scans the value's directory: on very wide
+ * directories those two remain quadratic in device reads.
+ *
+ * Semantic choices (against Mirage_kv.RW v6 as chamelon implements it):
+ * - A read whose path crosses a value ("a/b" when "a" is a value) is
+ *   Not_found: the key does not exist. A write there is
+ *   Dictionary_expected (the issue's table), as are kv_list of a value
+ *   and kv_rename onto a path crossing a value.
+ * - kv_get into a too-small buffer: LFS_ERR_FBIG with the needed length in
+ *   *len (Mirage returns the string; C needs the size to allocate).
+ * - kv_get / kv_get_partial of a dictionary: Value_expected.
+ * - kv_exists of a key under a missing parent or a value: KV_NONE, 0.
+ * - kv_allocate on any existing key (value or dictionary): Already_present.
+ * - kv_remove of the root empties it and keeps it (Mirage: the root
+ *   always exists); of a missing key: Not_found.
+ * - kv_rename: the source a prefix of the destination, or the root as
+ *   source: Rename_source_prefix (LFS_ERR_INVAL); source == dest: 0.
+ * - Names: "." and ".." components and KV_TEMP_NAME are LFS_ERR_INVAL.
  *
  * Listing order: kv_list and kv_digest visit children in byte order of
  * their names. littlefs keeps directory entries sorted, which a walk checks
