@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "schedule.h"
+#include "disk_in.h"
 #include "engine.h"
 #include "oracle.h"
 #include "trap.h"
@@ -272,8 +273,16 @@ bool torture_engine_done(struct engine *e, const char *name) {
     return e->x->sink->done && e->x->sink->done(e->x->sink->ctx, name);
 }
 
+/* A new device for a run: erased, or holding the --disk-in image. */
 static bd_emu_t *fresh_device(struct engine *e, char *err, size_t errlen) {
-    return bd_emu_create(&e->x->bdcfg, err, errlen);
+    bd_emu_t *bd = bd_emu_create(&e->x->bdcfg, err, errlen);
+    if (bd && torture_disk_in_image()
+            && torture_disk_in_load(bd, e->x->bdcfg.block_size, e->x->bdcfg.block_count,
+                e->x->cfg.block_size, e->x->cfg.block_count, err, errlen) < 0) {
+        bd_emu_destroy(bd);
+        return NULL;
+    }
+    return bd;
 }
 
 /* Saves the images of a failure; writes their paths into out. */

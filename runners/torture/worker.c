@@ -269,18 +269,9 @@ void torture_fallback_id(const struct torture_options *opt, const struct torture
 static FILE *trace_file;
 static bool trace_attached;
 
-/* A fresh device (contents still blank: clones of crashed states never
- * are, once an image is loaded) gets the image; the first device of the
- * worker, that of the uninterrupted run, gets the trace. */
+/* The first device of the worker, that of the uninterrupted run, gets the
+ * trace. (The --disk-in image is loaded where devices are made.) */
 static void fresh_device_hook(struct torture_dev *dev) {
-    const struct bd_emu_config *g = bd_emu_geometry(dev->bd);
-    if (torture_disk_in_image() && bd_emu_hash(dev->bd) == 0) {
-        char err[512];
-        if (torture_disk_in_load(dev->bd, g->block_size, g->block_count, dev->cfg.block_size,
-                dev->cfg.block_count, err, sizeof(err)) < 0) {
-            fprintf(stderr, "torture: %s\n", err);   /* checked before the run */
-        }
-    }
     if (trace_file && !trace_attached) {
         trace_attached = true;
         bd_emu_set_trace_file(dev->bd, trace_file);
