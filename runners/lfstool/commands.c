@@ -81,6 +81,7 @@ static const char format_help[] =
     "recorded in the superblock; littlefs refuses to mount an image whose limits\n"
     "exceed its own. Block sizes that are not a power of two work, but reading\n"
     "such an image back needs --block-size: detection only tries powers of two.\n"
+    "\n"
     WRITE_HELP;
 
 static const char pack_help[] =
@@ -103,27 +104,31 @@ static const char pack_help[] =
     "\n"
     "If the tree does not fit, nothing is written and the error says how many\n"
     "blocks a trial pack into a larger device needed.\n"
+    "\n"
     WRITE_HELP;
 
 static const char put_help[] =
-    EDIT_HELP
     "Copies the host file SRC (\"-\": standard input) to PATH in the image. An\n"
     "existing file at PATH is replaced; its custom attributes stay. If PATH is\n"
     "a directory or ends in '/', the file goes into it under SRC's name. With\n"
     "-p, missing parent directories are made. If the file does not fit, the\n"
-    "error says how much of the image is in use and the image is unchanged.\n";
+    "error says how much of the image is in use and the image is unchanged.\n"
+    "\n"
+    EDIT_HELP;
 
 static const char rm_help[] =
-    EDIT_HELP
     "Removes the file or empty directory PATH. A directory with contents is an\n"
     "error (directory not empty) unless -r is given, which removes it with\n"
-    "everything below it. The root cannot be removed.\n";
+    "everything below it. The root cannot be removed.\n"
+    "\n"
+    EDIT_HELP;
 
 static const char mkdir_help[] =
-    EDIT_HELP
     "Makes the directory PATH. Its parent must exist and PATH must not, unless\n"
     "-p is given: then missing parents are made and an existing directory is\n"
-    "not an error (an existing file still is).\n";
+    "not an error (an existing file still is).\n"
+    "\n"
+    EDIT_HELP;
 
 #define FORMAT_OPTIONS (GEOMETRY_OPTIONS | OPTBIT(OPT_DISK_VERSION) \
         | OPTBIT(OPT_NAME_MAX) | OPTBIT(OPT_FILE_MAX) | OPTBIT(OPT_ATTR_MAX))
