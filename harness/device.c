@@ -122,10 +122,14 @@ static struct torture_dev *dev_of(const struct lfs_config *c) {
 }
 
 /* Checks a littlefs-level range; returns the first erase block. */
+/* Range checks use the device's geometry fixed at wrap time, never d->cfg:
+ * a case may change its lfs_config (block_count = 0 lets the core read it
+ * from disk). */
 static int locate(const struct torture_dev *d, lfs_block_t block, lfs_off_t off,
         lfs_size_t size, uint32_t *eblock) {
-    if (block >= d->cfg.block_count || off > d->cfg.block_size
-            || size > d->cfg.block_size - off) {
+    uint32_t bsize = d->per_block * d->erase_size;
+    uint32_t bcount = bd_emu_geometry(d->bd)->block_count / d->per_block;
+    if (block >= bcount || off > bsize || size > bsize - off) {
         return LFS_ERR_INVAL;
     }
     *eblock = block * d->per_block + off / d->erase_size;

@@ -462,6 +462,18 @@ def test_non_reentrant_cases_run_once_without_power_loss(torture, tmp_path):
                for rec in r.records)
 
 
+def test_the_device_range_checks_ignore_the_cases_cfg(broken, tmp_path):
+    """A case that sets cfg->block_count = 0 mounts (the core takes the count
+    from disk); cfg fields the case changes neither widen nor narrow the
+    range of blocks the device accepts. On every geometry."""
+    r = run(broken, "case_config", tmp=tmp_path)
+    assert r.rc == 0, r.out
+    passed, failed, _ = r.summary
+    assert failed == 0 and passed >= 2 * 2, r.out
+    assert {rec["case"] for rec in r.records} == {"block_count_from_disk",
+                                                  "device_range_ignores_cfg"}
+
+
 # ---- another core: LFS_DIR -----------------------------------------------------------------
 
 def test_builds_and_runs_against_a_copy_of_the_core(build_dir, tmp_path):
