@@ -77,7 +77,8 @@ def _statement_start(toks, k):
                 break
         i -= 1
     s = i + 1
-    # step over control-flow heads: else, do, if (...), while (...), ...
+    # step over control-flow heads (else, do, if (...), while (...), ...)
+    # and labels (case X:, default:, name:)
     while s < k:
         t = toks[s]
         if t.kind == "id" and t.text in ("else", "do"):
@@ -85,9 +86,34 @@ def _statement_start(toks, k):
         elif (t.kind == "id" and t.text in ("if", "while", "for", "switch")
               and s + 1 < k and toks[s + 1].text == "("):
             s = _matching(toks, s + 1) + 1
+        elif t.kind == "id" and t.text == "case":
+            s = _case_colon(toks, s, k) + 1
+        elif t.kind == "id" and s + 1 < k and toks[s + 1].text == ":":
+            s += 2      # default: or a goto label
         else:
             break
     return s
+
+
+def _case_colon(toks, s, k):
+    """Index of the ':' ending the `case` label at toks[s], before toks[k]
+    (a ':' of a conditional expression in the label is not it)."""
+    depth, pending = 0, 0
+    for j in range(s + 1, k):
+        t = toks[j]
+        if t.kind != "punct":
+            continue
+        if t.text in "([":
+            depth += 1
+        elif t.text in ")]":
+            depth -= 1
+        elif depth == 0 and t.text == "?":
+            pending += 1
+        elif depth == 0 and t.text == ":":
+            if not pending:
+                return j
+            pending -= 1
+    raise AssertSyntaxError("expected ':' after the 'case' label", toks[s].start)
 
 
 def _call_args(toks, name):

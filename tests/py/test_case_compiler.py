@@ -232,6 +232,64 @@ def test_arrow_after_control_flow_and_across_lines():
     assert out.count("\n") == 7     # line numbers unchanged
 
 
+def test_arrow_after_labels_keeps_the_label_outside():
+    out = rewrite('''\
+        switch (v) {
+        case 1: x() => 0;
+        case A ? 2 : 3: case (4): y(v) => 1;
+        default: f() => 0;
+        }
+        again: z => w;
+        if (a) x => 0; else done: do assert(k); while (0);
+        case 5: puts("p => q;"); /* r => s; */ t => u;
+        ''')
+    lines = out.splitlines()
+    assert lines[1] == 'case 1: TORTURE_ASSERT_EQ(x(), 0, "x() => 0", 11);'
+    assert lines[2] == ('case A ? 2 : 3: case (4): '
+                        'TORTURE_ASSERT_EQ(y(v), 1, "y(v) => 1", 12);')
+    assert lines[3] == 'default: TORTURE_ASSERT_EQ(f(), 0, "f() => 0", 13);'
+    assert lines[5] == 'again: TORTURE_ASSERT_EQ(z, w, "z => w", 15);'
+    assert lines[6] == ('if (a) TORTURE_ASSERT_EQ(x, 0, "x => 0", 16); '
+                        'else done: do TORTURE_ASSERT_TRUE(k, "k", 16); while (0);')
+    assert lines[7] == ('case 5: puts("p => q;"); /* r => s; */ '
+                        'TORTURE_ASSERT_EQ(t, u, "t => u", 17);')
+
+
+def test_a_case_label_without_its_colon_is_an_error():
+    out, errors = case_asserts.rewrite("case 1 x => 0;\ny => 1;\n", 10)
+    assert [str(e) for e in errors] == ["expected ':' after the 'case' label"]
+    assert errors[0].offset == 0
+    assert 'TORTURE_ASSERT_EQ(y, 1, "y => 1", 11);' in out
+
+
+def test_labelled_assertions_compile(tmp_path):
+    p = write(tmp_path, "labels.toml", '''
+        [cases.labels]
+        code = \'\'\'
+            int n = 0;
+            for (int v = 0; v < 3; v++) {
+                switch (v) {
+                case 0: n => 0;
+                    n++;
+                    break;
+                case 1 ? 1 : 2: n => 1;
+                    n++;
+                    break;
+                default: n => 2;
+                }
+            }
+            goto out;
+        out: n => 2;
+        \'\'\'
+        ''')
+    proc = run_compiler(tmp_path, p.name)
+    assert proc.returncode == 0, proc.stderr
+    r = subprocess.run(["cc", *CC_FLAGS, "-fsyntax-only",
+                        str(tmp_path / "gen" / "suites" / "labels.c")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 def test_memcmp_strcmp_and_assert_forms():
     out = rewrite('''\
         memcmp(buf, "abc", 3) => 0;
