@@ -1,5 +1,5 @@
 /*
- * judge.c - running a case under a trap, the restart judge, the names of
+ * judge.c - running a case and its `if` under a trap, the restart judge, the names of
  * the judges, and which one judges a case (--judge, its `judge` key, or
  * the oracle). Assumes the case compiler admits only names listed here.
  */
@@ -25,6 +25,26 @@ bool torture_run_case(const struct torture_case *c, struct torture_dev *dev,
     }
     snprintf(msg, msglen, "%s", torture_trap_message());
     return false;
+}
+
+int torture_case_filter(const struct torture_case *c, bool *keep, char *err, size_t errlen) {
+    *keep = true;
+    if (!c->filter) {
+        return 0;
+    }
+    struct torture_trap trap;
+    torture_trap_push(&trap);
+    if (setjmp(trap.jmp) == 0) {
+        *keep = c->filter();
+        torture_trap_pop(&trap);
+        return 0;
+    }
+    torture_trap_pop(&trap);
+    if (torture_trap_reason() != TORTURE_TRAP_FAIL) {
+        torture_trap_raise(torture_trap_reason());
+    }
+    snprintf(err, errlen, "%s", torture_trap_message());
+    return -1;
 }
 
 static bool judge_restart(const struct torture_case *c, struct torture_dev *dev,

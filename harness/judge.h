@@ -53,4 +53,9 @@ const struct torture_judge *torture_judge_for_case(const struct torture_case *c,
 bool torture_run_case(const struct torture_case *c, struct torture_dev *dev,
         char *msg, size_t msglen);
 
+/* Evaluates case c's `if` for the current defines. Returns 0 with *keep
+ * (true when the case has no `if`), or -1 with the failure in err (a
+ * define that cannot be evaluated). */
+int torture_case_filter(const struct torture_case *c, bool *keep, char *err, size_t errlen);
+
 #endif

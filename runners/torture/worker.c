@@ -368,24 +368,6 @@ static int evaluate_defines(char *defines, size_t dlen, char *all, size_t alen,
     return 0;
 }
 
-/* Calls the case's `if` under a trap; -1 with err if it failed. */
-static int evaluate_filter(const struct torture_case *c, bool *keep, char *err, size_t errlen) {
-    if (!c->filter) {
-        *keep = true;
-        return 0;
-    }
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        *keep = c->filter();
-        torture_trap_pop(&trap);
-        return 0;
-    }
-    torture_trap_pop(&trap);
-    snprintf(err, errlen, "%s", torture_trap_message());
-    return -1;
-}
-
 void torture_worker_main(const struct torture_options *opt, struct torture_unit *u,
         int fd, struct worker_slot *slot) {
     static struct child ch;
@@ -474,7 +456,7 @@ void torture_worker_main(const struct torture_options *opt, struct torture_unit 
         }
     }
     torture_dev_wrap_hook = fresh_device_hook;
-    if (evaluate_filter(u->tcase, &keep, err, sizeof(err)) < 0) {
+    if (torture_case_filter(u->tcase, &keep, err, sizeof(err)) < 0) {
         conclude(&ch, TORTURE_FAIL, err, NULL);
     }
     if (!keep) {

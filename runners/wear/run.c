@@ -11,6 +11,7 @@
 
 #include "defines.h"
 #include "device.h"
+#include "judge.h"
 #include "output.h"
 #include "run.h"
 #include "trap.h"
@@ -25,37 +26,6 @@ static void set_defines(const struct wear_request *req) {
         torture_defines_set_const(req->overrides[i].define, req->overrides[i].value,
                 TORTURE_LEVEL_CLI);
     }
-}
-
-/* The case's `if`, under a trap. Returns 0 with *keep, or -1 with err. */
-static int filter(const struct torture_case *c, bool *keep, char *err, size_t errlen) {
-    *keep = true;
-    if (!c->filter) {
-        return 0;
-    }
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        *keep = c->filter();
-        torture_trap_pop(&trap);
-        return 0;
-    }
-    torture_trap_pop(&trap);
-    snprintf(err, errlen, "%s", torture_trap_message());
-    return -1;
-}
-
-/* Runs the workload; returns NULL, or the failure message. */
-static const char *execute(const struct torture_case *c, struct torture_dev *dev) {
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        c->run(&dev->cfg);
-        torture_trap_pop(&trap);
-        return NULL;
-    }
-    torture_trap_pop(&trap);
-    return torture_trap_message();
 }
 
 static void fill_metrics(const struct wear_run *run, bd_emu_t *bd, struct wear_metrics *m,
@@ -87,7 +57,7 @@ int wear_run_one(const struct wear_request *req, struct wear_metrics *m) {
     struct lfs_config cfg;
     bool keep;
     if (torture_dev_config(&bdcfg, &cfg, req->seed, err, sizeof(err)) < 0
-            || filter(req->tcase, &keep, err, sizeof(err)) < 0) {
+            || torture_case_filter(req->tcase, &keep, err, sizeof(err)) < 0) {
         fprintf(stderr, "wear: %s: %s\n", req->tcase->name, err);
         return 2;
     }
@@ -113,7 +83,8 @@ int wear_run_one(const struct wear_request *req, struct wear_metrics *m) {
         torture_dev_close(&dev);
         return 2;
     }
-    const char *failure = execute(req->tcase, &dev);
+    /* err is free again: it takes the workload's failure */
+    const char *failure = torture_run_case(req->tcase, &dev, err, sizeof(err)) ? NULL : err;
     if (failure) {
         run.end = WEAR_END_FAILED;
     }
