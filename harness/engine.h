@@ -32,6 +32,9 @@ struct level {
     size_t cursor;              /* RANDOM: next pick */
 };
 
+/* The splitmix64 finaliser: a bijective 64-bit mixer (hash slots, the
+ * oracle's fault choices, seeds of crash points). */
+uint64_t torture_mix64(uint64_t x);
 /* The PRNG seed of the fault at the crash point named `name`. */
 uint64_t torture_point_seed(uint64_t seed, const char *name);
 

@@ -95,15 +95,6 @@ struct tracker {
 
 static void hook(void *ctx, struct torture_dev *dev, const struct torture_op *op);
 
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= UINT64_C(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= UINT64_C(0x94d049bb133111eb);
-    x ^= x >> 31;
-    return x;
-}
-
 static bool is_bitflip(const struct torture_exec *x) {
     return x->extra > TORTURE_FAULT_BITFLIP_BASE;
 }
@@ -119,7 +110,7 @@ static struct memo_entry *memo_find(struct oracle *o, uint64_t key, bool *found)
         }
         for (size_t i = 0; i < o->memo_cap; i++) {
             if (o->memo[i].used) {
-                size_t k = mix64(o->memo[i].key) & (cap - 1);
+                size_t k = torture_mix64(o->memo[i].key) & (cap - 1);
                 while (m[k].used) {
                     k = (k + 1) & (cap - 1);
                 }
@@ -130,7 +121,7 @@ static struct memo_entry *memo_find(struct oracle *o, uint64_t key, bool *found)
         o->memo = m;
         o->memo_cap = cap;
     }
-    size_t k = mix64(key) & (o->memo_cap - 1);
+    size_t k = torture_mix64(key) & (o->memo_cap - 1);
     while (o->memo[k].used && o->memo[k].key != key) {
         k = (k + 1) & (o->memo_cap - 1);
     }
@@ -171,7 +162,7 @@ static bool seen_has(const struct seen *st, uint64_t v) {
     if (!st->cap) {
         return false;
     }
-    size_t k = mix64(v) & (st->cap - 1);
+    size_t k = torture_mix64(v) & (st->cap - 1);
     while (st->slot[k] && st->slot[k] != v) {
         k = (k + 1) & (st->cap - 1);
     }
@@ -191,7 +182,7 @@ static void seen_add(struct seen *st, uint64_t v) {
         }
         for (size_t i = 0; i < st->cap; i++) {
             if (st->slot[i]) {
-                size_t k = mix64(st->slot[i]) & (cap - 1);
+                size_t k = torture_mix64(st->slot[i]) & (cap - 1);
                 while (slot[k]) {
                     k = (k + 1) & (cap - 1);
                 }
@@ -202,7 +193,7 @@ static void seen_add(struct seen *st, uint64_t v) {
         st->slot = slot;
         st->cap = cap;
     }
-    size_t k = mix64(v) & (st->cap - 1);
+    size_t k = torture_mix64(v) & (st->cap - 1);
     while (st->slot[k] && st->slot[k] != v) {
         k = (k + 1) & (st->cap - 1);
     }
@@ -216,10 +207,10 @@ static void seen_add(struct seen *st, uint64_t v) {
  * digest, each directory's listing, each entry's metadata (path, type,
  * size, attributes) and each file's version. */
 static void remember(struct tracker *tr, const struct torture_tree *t) {
-    seen_add(&tr->seen, mix64(t->digest ^ UINT64_C(0x5157a7e)));
+    seen_add(&tr->seen, torture_mix64(t->digest ^ UINT64_C(0x5157a7e)));
     for (size_t i = 0; i < t->count; i++) {
         seen_add(&tr->seen, t->entries[i].listing);
-        seen_add(&tr->seen, mix64(t->entries[i].rel));
+        seen_add(&tr->seen, torture_mix64(t->entries[i].rel));
     }
 }
 
@@ -286,20 +277,20 @@ static uint64_t apply_extra(const struct torture_exec *x, bd_emu_t *bd, uint64_t
         snprintf(what, len, "no block in use: nothing to %s",
                 x->extra == TORTURE_FAULT_BADBLOCK ? "break" : "flip");
     } else if (x->extra == TORTURE_FAULT_BADBLOCK) {
-        lfs_block_t b = u.b[mix64(++r) % u.n];
-        bool erase = mix64(++r) & 1;
+        lfs_block_t b = u.b[torture_mix64(++r) % u.n];
+        bool erase = torture_mix64(++r) & 1;
         bd_emu_set_bad_behavior(bd, erase ? BD_EMU_BAD_ERASE_ERROR : BD_EMU_BAD_PROG_ERROR);
         for (uint32_t i = 0; i < per; i++) {
             bd_emu_set_bad(bd, b * per + i, 1);
         }
         snprintf(what, len, "block %u fails its %s", (unsigned)b, erase ? "erases" : "progs");
-        adjust = mix64(((uint64_t)b << 1 | erase) + 1);
+        adjust = torture_mix64(((uint64_t)b << 1 | erase) + 1);
     } else {
         int n = x->extra - TORTURE_FAULT_BITFLIP_BASE;
         size_t used = (size_t)snprintf(what, len, "flipped");
         for (int i = 0; i < n; i++) {
-            lfs_block_t b = u.b[mix64(++r) % u.n];
-            uint64_t bit = mix64(++r) % ((uint64_t)x->cfg.block_size * 8);
+            lfs_block_t b = u.b[torture_mix64(++r) % u.n];
+            uint64_t bit = torture_mix64(++r) % ((uint64_t)x->cfg.block_size * 8);
             bd_emu_flip_bit(bd, b * per + (uint32_t)(bit / ((uint64_t)esize * 8)),
                     (uint32_t)(bit % ((uint64_t)esize * 8)));
             if (used < len) {
@@ -400,7 +391,7 @@ static bool judge_flips(struct tracker *tr, const struct torture_tree *before,
                 got->mount_err ? "mount" : got->walk_where);
         return true;
     }
-    if (seen_has(&tr->seen, mix64(got->digest ^ UINT64_C(0x5157a7e)))) {
+    if (seen_has(&tr->seen, torture_mix64(got->digest ^ UINT64_C(0x5157a7e)))) {
         snprintf(note, len, "bit flips: an earlier durable state as a whole");
         return true;
     }
@@ -410,7 +401,7 @@ static bool judge_flips(struct tracker *tr, const struct torture_tree *before,
     char rolled[256] = "", corrupted[256] = "";
     for (size_t i = 0; i < got->count; i++) {
         const struct torture_tree_entry *g = &got->entries[i];
-        if (!seen_has(&tr->seen, mix64(g->rel))) {
+        if (!seen_has(&tr->seen, torture_mix64(g->rel))) {
             return false;       /* never existed, or a size it never had */
         }
         if (g->type == LFS_TYPE_DIR) {

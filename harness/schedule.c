@@ -225,7 +225,7 @@ bool torture_schedule_cuts(const struct torture_schedule *s) {
 
 /* ---- the engine ------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t x) {
+uint64_t torture_mix64(uint64_t x) {
     x ^= x >> 30;
     x *= UINT64_C(0xbf58476d1ce4e5b9);
     x ^= x >> 27;
@@ -239,7 +239,7 @@ uint64_t torture_point_seed(uint64_t seed, const char *name) {
     for (const char *p = name; *p; p++) {
         h = (h ^ (uint8_t)*p) * UINT64_C(0x100000001b3);
     }
-    return mix64(seed ^ mix64(h));
+    return torture_mix64(seed ^ torture_mix64(h));
 }
 
 static bool snapshot_construction(const struct torture_exec *x) {
@@ -763,7 +763,7 @@ static int pick_random(struct engine *e, uint64_t writes) {
     uint64_t state = torture_point_seed(e->x->seed, "random");
     for (uint64_t j = writes - n + 1; j <= writes && n; j++) {
         state += UINT64_C(0x9e3779b97f4a7c15);
-        uint64_t t = 1 + mix64(state) % j;
+        uint64_t t = 1 + torture_mix64(state) % j;
         if (seen[t / 8] & (1u << (t % 8))) {
             t = j;
         }
