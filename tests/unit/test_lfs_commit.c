@@ -128,7 +128,7 @@ static uint32_t check_pair(struct wdev *d, const lfs_block_t pair[2],
 
 static int count_pairs(struct wdev *d, struct logcheck *c) {
     lfs_mdir_t m = {.tail = {0, 1}};
-    int n = 0;
+    volatile int n = 0; // live across a failing assert's longjmp (-O3)
     while (!lfs_pair_isnull(m.tail)) {
         assert_int_equal(lfs_mdir_fetch(&d->lfs, &m, m.tail), 0);
         if (c) {

@@ -107,7 +107,7 @@ static void test_golden_commits(void **state) {
     for (size_t i = 0; i < sizeof(images)/sizeof(images[0]); i++) {
         char name[64];
         snprintf(name, sizeof(name), "%s.img", images[i].name);
-        size_t size;
+        size_t size = 0;
         uint8_t *img = test_readfile(name, &size);
         assert_non_null(img);
         lfs_size_t bs = images[i].block_size;

@@ -179,7 +179,8 @@ static void run_workload(const struct geo *g, uint32_t seed, int steps,
 
     for (int step = 0; step < steps; step++) {
         uint32_t op = rnd(&s) % 10;
-        int files[MAXENT], nf = 0, edirs[MAXENT], nd = 0;
+        // zeroed: gcc -O1 and up cannot see that the root is always a dir
+        int files[MAXENT] = {0}, nf = 0, edirs[MAXENT] = {0}, nd = 0;
         for (int i = 0; i < m.n; i++) {
             if (!m.e[i].isdir) {
                 files[nf++] = i;
@@ -189,7 +190,8 @@ static void run_workload(const struct geo *g, uint32_t seed, int steps,
         }
         char path[64];
         const char *parent = m.e[edirs[rnd(&s) % nd]].path;
-        snprintf(path, sizeof(path), "%s/n%u", parent, rnd(&s) % 1000);
+        // the model keeps paths of at most 50 bytes (below); "%.50s" tells gcc
+        snprintf(path, sizeof(path), "%.50s/n%u", parent, rnd(&s) % 1000);
         if (strlen(path) > 50) {
             continue;
         }
