@@ -212,18 +212,22 @@ intmax_t torture_define(int id) {
     torture_fail(NULL, 0, "%s", err);
 }
 
+struct define_call {
+    int id;
+    intmax_t value;
+};
+
+static void call_define(void *arg) {
+    struct define_call *d = arg;
+    d->value = torture_define(d->id);
+}
+
 int torture_define_try(int id, intmax_t *out, char *err, size_t errlen) {
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        *out = torture_define(id);
-        torture_trap_pop(&trap);
-        return 0;
+    struct define_call d = {id, 0};
+    if (torture_trap_catch(TORTURE_TRAP_FAIL, call_define, &d)) {
+        snprintf(err, errlen, "%s", torture_trap_message());
+        return -1;
     }
-    torture_trap_pop(&trap);
-    if (torture_trap_reason() != TORTURE_TRAP_FAIL) {
-        torture_trap_raise(torture_trap_reason());
-    }
-    snprintf(err, errlen, "%s", torture_trap_message());
-    return -1;
+    *out = d.value;
+    return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * judge.c - running a case and its `if` under a trap, the restart judge, the names of
- * the judges, and which one judges a case (--judge, its `judge` key, or
- * the oracle). Assumes the case compiler admits only names listed here.
+ * judge.c - running a case and its `if` under a trap, the restart judge,
+ * the names of the judges, and which one judges a case (--judge, its
+ * `judge` key, or the oracle). Assumes the case compiler admits only names
+ * listed here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,41 +11,40 @@
 #include "schedule.h"
 #include "trap.h"
 
+struct case_call {
+    const struct torture_case *c;
+    struct lfs_config *cfg;
+    bool keep;
+};
+
+static void call_run(void *arg) {
+    struct case_call *k = arg;
+    k->c->run(k->cfg);
+}
+
+static void call_filter(void *arg) {
+    struct case_call *k = arg;
+    k->keep = k->c->filter();
+}
+
 bool torture_run_case(const struct torture_case *c, struct torture_dev *dev,
         char *msg, size_t msglen) {
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        c->run(&dev->cfg);
-        torture_trap_pop(&trap);
-        return true;
+    struct case_call k = {c, &dev->cfg, true};
+    if (torture_trap_catch(TORTURE_TRAP_FAIL, call_run, &k)) {
+        snprintf(msg, msglen, "%s", torture_trap_message());
+        return false;
     }
-    torture_trap_pop(&trap);
-    if (torture_trap_reason() != TORTURE_TRAP_FAIL) {
-        torture_trap_raise(torture_trap_reason());
-    }
-    snprintf(msg, msglen, "%s", torture_trap_message());
-    return false;
+    return true;
 }
 
 int torture_case_filter(const struct torture_case *c, bool *keep, char *err, size_t errlen) {
-    *keep = true;
-    if (!c->filter) {
-        return 0;
+    struct case_call k = {c, NULL, true};
+    if (c->filter && torture_trap_catch(TORTURE_TRAP_FAIL, call_filter, &k)) {
+        snprintf(err, errlen, "%s", torture_trap_message());
+        return -1;
     }
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        *keep = c->filter();
-        torture_trap_pop(&trap);
-        return 0;
-    }
-    torture_trap_pop(&trap);
-    if (torture_trap_reason() != TORTURE_TRAP_FAIL) {
-        torture_trap_raise(torture_trap_reason());
-    }
-    snprintf(err, errlen, "%s", torture_trap_message());
-    return -1;
+    *keep = k.keep;
+    return 0;
 }
 
 static bool judge_restart(const struct torture_case *c, struct torture_dev *dev,

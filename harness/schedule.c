@@ -352,21 +352,32 @@ void torture_engine_point_name(char *buf, size_t len, const char *parent, uint64
     }
 }
 
-/* Judges dev; returns 1 acceptable, 0 not (msg), 2 stopped by DONE. */
-static int judge_until_done(const struct torture_exec *x, struct torture_dev *dev,
-        char *msg, size_t msglen) {
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        bool ok = x->judge->judge(x->tcase, dev, msg, msglen);
-        torture_trap_pop(&trap);
-        return ok ? 1 : 0;
+struct until_done {
+    bool (*fn)(const struct torture_case *c, struct torture_dev *dev, char *msg,
+            size_t msglen);
+    const struct torture_case *c;
+    struct torture_dev *dev;
+    char *msg;
+    size_t msglen;
+    bool ok;
+};
+
+static void call_until_done(void *arg) {
+    struct until_done *u = arg;
+    u->ok = u->fn(u->c, u->dev, u->msg, u->msglen);
+}
+
+/* fn(c, dev, msg) (a judge, or the case's run) with a DONE raised inside
+ * counting as completion. Returns 1 if fn returned true, 0 if false (msg),
+ * 2 if stopped by DONE. */
+static int until_done(bool (*fn)(const struct torture_case *, struct torture_dev *, char *,
+        size_t), const struct torture_case *c, struct torture_dev *dev, char *msg,
+        size_t msglen) {
+    struct until_done u = {fn, c, dev, msg, msglen, false};
+    if (torture_trap_catch(TORTURE_TRAP_DONE, call_until_done, &u)) {
+        return 2;
     }
-    torture_trap_pop(&trap);
-    if (torture_trap_reason() != TORTURE_TRAP_DONE) {
-        torture_trap_raise(torture_trap_reason());
-    }
-    return 2;
+    return u.ok ? 1 : 0;
 }
 
 static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_op *op) {
@@ -406,7 +417,7 @@ static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_
         if (e->s->kind == TORTURE_SCHED_POINT && lv->depth == e->s->npoints) {
             e->point_found = true;
         }
-        int r = judge_until_done(x, &jd, msg, sizeof(msg));
+        int r = until_done(x->judge->judge, x->tcase, &jd, msg, sizeof(msg));
         if (r == 2) {
             /* a deeper point was the one replayed: unwind to the top */
             torture_dev_close(&jd);
@@ -443,24 +454,6 @@ static void every_hook(void *ctx, struct torture_dev *dev, const struct torture_
     }
 }
 
-/* Runs the case on dev; a DONE raised inside counts as completion.
- * Returns 1 completed, 0 failed (msg), 2 stopped by DONE. */
-static int run_until_done(const struct torture_case *c, struct torture_dev *dev,
-        char *msg, size_t msglen) {
-    struct torture_trap trap;
-    torture_trap_push(&trap);
-    if (setjmp(trap.jmp) == 0) {
-        bool ok = torture_run_case(c, dev, msg, msglen);
-        torture_trap_pop(&trap);
-        return ok ? 1 : 0;
-    }
-    torture_trap_pop(&trap);
-    if (torture_trap_reason() != TORTURE_TRAP_DONE) {
-        torture_trap_raise(torture_trap_reason());
-    }
-    return 2;
-}
-
 /* The uninterrupted run, reported as "none"; returns its write count. */
 uint64_t torture_engine_plain_run(struct engine *e, torture_write_hook hook, void *hook_ctx,
         bool report) {
@@ -481,7 +474,7 @@ uint64_t torture_engine_plain_run(struct engine *e, torture_write_hook hook, voi
     if (e->run_start) {
         e->run_start(hook_ctx, &dev);
     }
-    int r = run_until_done(e->x->tcase, &dev, msg, sizeof(msg));
+    int r = until_done(torture_run_case, e->x->tcase, &dev, msg, sizeof(msg));
     if (r != 2 && e->run_end) {
         e->run_end(hook_ctx);
         if (r == 1 && e->run_failure) {

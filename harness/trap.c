@@ -1,6 +1,6 @@
 /*
- * trap.c - the stack of traps, and the failure reporters that the
- * assertion macros of torture_case.h call.
+ * trap.c - the stack of traps, calls under a trap, and the failure
+ * reporters that the assertion macros of torture_case.h call.
  *
  * Assumes one permutation runs per process at a time (the runner forks per
  * permutation), so the stack is a plain global. Failure messages start with
@@ -46,6 +46,21 @@ void torture_trap_raise(int why) {
     }
     reason = why;
     longjmp(top->jmp, why);
+}
+
+int torture_trap_catch(int why, void (*fn)(void *arg), void *arg) {
+    struct torture_trap trap;
+    torture_trap_push(&trap);
+    if (setjmp(trap.jmp) == 0) {
+        fn(arg);
+        torture_trap_pop(&trap);
+        return 0;
+    }
+    torture_trap_pop(&trap);
+    if (reason != why) {
+        torture_trap_raise(reason);
+    }
+    return 1;
 }
 
 static void vappend(char *buf, const char *fmt, va_list ap) {

@@ -38,6 +38,9 @@ void torture_trap_raise(int reason)
     __attribute__((noreturn))
 #endif
     ;
+/* Calls fn(arg) under a trap of its own. Returns 0 when fn returns, 1
+ * when it raised `reason`; any other raise goes on to the enclosing trap. */
+int torture_trap_catch(int reason, void (*fn)(void *arg), void *arg);
 /* Why the last raise happened. */
 int torture_trap_reason(void);
 /* The message of the failure in flight: written before a FAIL is raised,
