@@ -20,22 +20,17 @@ static int write_stdout(void *ctx, const void *data, size_t size)
 int cmd_cat(const struct cli *cli)
 {
     char path[TREE_PATH_MAX];
-    if (image_path(cli->args[1], path, sizeof(path)) < 0) {
-        return EXIT_USAGE;
-    }
     struct image img;
-    if (image_open(&img, cli->args[0], &cli->geometry) < 0) {
-        return EXIT_FAIL;
-    }
-    int status = EXIT_FAIL;
     struct lfs_info info;
-    int err = lfs_stat(&img.lfs, path, &info);
-    if (err) {
-        image_error(&img, path, err);
-    } else if (info.type == LFS_TYPE_DIR) {
+    int status = image_open_at(&img, cli, cli->args[1], false, path, sizeof(path), &info);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    if (info.type == LFS_TYPE_DIR) {
         image_error(&img, path, LFS_ERR_ISDIR);
-    } else if (tree_read_file(&img, path, write_stdout, NULL) == 0) {
-        status = EXIT_OK;
+        status = EXIT_FAIL;
+    } else if (tree_read_file(&img, path, write_stdout, NULL) != 0) {
+        status = EXIT_FAIL;
     }
     if (fflush(stdout) != 0) {
         cli_error("stdout: write failed");

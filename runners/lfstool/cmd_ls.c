@@ -35,27 +35,21 @@ static int list_entry(void *ctx, const char *path, const struct lfs_info *info)
 int cmd_ls(const struct cli *cli)
 {
     char path[TREE_PATH_MAX];
-    if (image_path(cli->nargs > 1 ? cli->args[1] : NULL, path, sizeof(path)) < 0) {
-        return EXIT_USAGE;
-    }
     struct image img;
-    if (image_open(&img, cli->args[0], &cli->geometry) < 0) {
-        return EXIT_FAIL;
-    }
-    int status = EXIT_FAIL;
     struct lfs_info info;
-    int err = lfs_stat(&img.lfs, path, &info);
-    if (err) {
-        image_error(&img, path, err);
-    } else if (info.type != LFS_TYPE_DIR) {
+    int status = image_open_at(&img, cli, cli->nargs > 1 ? cli->args[1] : NULL, false,
+            path, sizeof(path), &info);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    if (info.type != LFS_TYPE_DIR) {
         print_line(&info, path);
-        status = EXIT_OK;
     } else {
         /* names relative to PATH, or full paths with -R */
         size_t len = strlen(path);
         struct listing l = {cli->recursive ? 0 : len + (path[len - 1] != '/')};
-        if (tree_walk(&img, path, cli->recursive, list_entry, &l) == 0) {
-            status = EXIT_OK;
+        if (tree_walk(&img, path, cli->recursive, list_entry, &l) != 0) {
+            status = EXIT_FAIL;
         }
     }
     if (fflush(stdout) != 0) {

@@ -63,19 +63,15 @@ static int remove_tree(struct image *img, const char *path)
 int cmd_rm(const struct cli *cli)
 {
     char path[TREE_PATH_MAX];
-    if (image_path(cli->args[1], path, sizeof(path)) < 0) {
-        return EXIT_USAGE;
-    }
     struct image img;
-    if (image_open_edit(&img, cli->args[0], &cli->geometry) < 0) {
-        return EXIT_FAIL;
-    }
-    int status = EXIT_FAIL;
     struct lfs_info info;
-    int err = lfs_stat(&img.lfs, path, &info);
-    if (err) {
-        image_error(&img, path, err);
-    } else if (strspn(path, "/") == strlen(path)) {
+    int status = image_open_at(&img, cli, cli->args[1], true, path, sizeof(path), &info);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    status = EXIT_FAIL;
+    int err;
+    if (strspn(path, "/") == strlen(path)) {
         cli_error("%s: /: the root directory cannot be removed", img.path);
     } else if (cli->recursive && info.type == LFS_TYPE_DIR
             && remove_tree(&img, path) < 0) {

@@ -1,12 +1,15 @@
 /*
  * commands.c - lfstool's command table: names, arguments, help texts and
- * the options each command takes. Each command's code is its own file,
- * cmd_NAME.c (manifest's is manifest.c).
+ * the options each command takes; and the image paths and the opening of
+ * an image at a path that the commands share. Each command's code is its
+ * own file, cmd_NAME.c (manifest's is manifest.c).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "image.h"
+#include "image_write.h"
 #include "tree.h"
 
 #define IMAGE_HELP \
@@ -213,4 +216,24 @@ int image_path(const char *given, char *out, size_t size)
     out[0] = '/';
     memcpy(out + slash, given, len + 1);
     return 0;
+}
+
+int image_open_at(struct image *img, const struct cli *cli, const char *given, bool edit,
+        char *path, size_t size, struct lfs_info *info)
+{
+    if (image_path(given, path, size) < 0) {
+        return EXIT_USAGE;
+    }
+    int err = edit ? image_open_edit(img, cli->args[0], &cli->geometry)
+            : image_open(img, cli->args[0], &cli->geometry);
+    if (err < 0) {
+        return EXIT_FAIL;
+    }
+    err = lfs_stat(&img->lfs, path, info);
+    if (err) {
+        image_error(img, path, err);
+        image_close(img);
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
 }

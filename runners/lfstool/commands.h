@@ -27,6 +27,14 @@ int cmd_salvage(const struct cli *cli);
 int image_path(const char *given, char *out, size_t size);
 
 struct image;
+struct lfs_info;
+
+/* The start of the commands on one PATH of an image: `given` normalised
+ * into path (image_path), the image cli->args[0] opened (for editing if
+ * `edit`) and the path looked up into *info. Returns EXIT_OK with the
+ * image open, else EXIT_USAGE or EXIT_FAIL (reported, nothing open). */
+int image_open_at(struct image *img, const struct cli *cli, const char *given, bool edit,
+        char *path, size_t size, struct lfs_info *info);
 
 /* Makes the directory `given` (an image path) in a mounted image; with
  * `parents`, each missing directory along it, existing ones accepted
