@@ -8,7 +8,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "host_dir.h"
 #include "fsck.h"
 
 struct salvager {
@@ -110,34 +110,6 @@ static int salvage_file(void *ctx, const char *path, const uint8_t *data,
     return 0;
 }
 
-/* DIR: created, or an existing empty directory. */
-static int make_target(const char *dir)
-{
-    if (mkdir(dir, 0777) == 0) {
-        return 0;
-    }
-    if (errno != EEXIST) {
-        cli_error("%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        cli_error("%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    struct dirent *e;
-    int result = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            cli_error("%s: exists and is not empty", dir);
-            result = -1;
-            break;
-        }
-    }
-    closedir(d);
-    return result;
-}
-
 int cmd_salvage(const struct cli *cli)
 {
     struct fsck_dev dev;
@@ -148,7 +120,7 @@ int cmd_salvage(const struct cli *cli)
     }
     struct salvager s = {.dir = cli->args[1]};
     int status = EXIT_FAIL;
-    if (make_target(s.dir) == 0) {
+    if (host_dir_make_empty(s.dir) == 0) {
         struct recover_sink sink = {&s, salvage_dir, salvage_file, salvage_lost};
         int res = fsck_recover(&dev, &sink);
         if (res < 0) {

@@ -8,7 +8,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "host_dir.h"
 #include "image.h"
 #include "manifest.h"
 #include "sidecar.h"
@@ -76,34 +76,6 @@ static int unpack_entry(void *ctx, const char *path, const struct lfs_info *info
     return err;
 }
 
-/* Creates `dir`, or accepts it if it is an existing empty directory. */
-static int make_target(const char *dir)
-{
-    if (mkdir(dir, 0777) == 0) {
-        return 0;
-    }
-    if (errno != EEXIST) {
-        cli_error("%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        cli_error("%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    struct dirent *e;
-    int result = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            cli_error("%s: exists and is not empty", dir);
-            result = -1;
-            break;
-        }
-    }
-    closedir(d);
-    return result;
-}
-
 int cmd_unpack(const struct cli *cli)
 {
     const char *dir = cli->args[1];
@@ -131,7 +103,7 @@ int cmd_unpack(const struct cli *cli)
     u.host = malloc(u.dir_len + TREE_PATH_MAX + 1);
     if (!u.host) {
         cli_error("out of memory");
-    } else if (make_target(dir) == 0) {
+    } else if (host_dir_make_empty(dir) == 0) {
         memcpy(u.host, dir, u.dir_len);
         if (u.dir_len == 1 && dir[0] == '/') {
             u.dir_len = 0;      /* unpacking into "/": no doubled slash */
