@@ -15,7 +15,9 @@
  * reboots.
  *
  * Assumes lfs_fs_rawtraverse (with orphans, so half-relocated pairs are
- * kept) and lfs_file_traverseopen for what is in use.
+ * kept), lfs_fs_traversehalforphans (the contents of a relocated pair the
+ * threaded list does not reach yet) and lfs_file_traverseopen for what
+ * is in use.
  */
 #include "lfs_internal.h"
 
@@ -52,6 +54,9 @@ int lfs_alloc_scan(lfs_t *lfs) {
     memset(lfs->lookahead.buffer, 0, lfs->cfg->lookahead_size);
 
     int err = lfs_fs_rawtraverse(lfs, lfs_alloc_mark, lfs, true);
+    if (!err) {
+        err = lfs_fs_traversehalforphans(lfs, lfs_alloc_mark, lfs);
+    }
     if (!err) {
         err = lfs_file_traverseopen(lfs, lfs_alloc_mark, lfs);
     }

@@ -7,6 +7,10 @@
  * skip-list; with includeorphans it also reports the pairs directory
  * entries point to, so pairs half-way through a relocation are counted.
  * lfs_fs_size counts reported blocks without orphans, as littlefs does.
+ * While gstate counts orphans, a directory's entry may point at a pair
+ * whose contents the list does not reach yet (a relocation whose
+ * predecessor still has the old tail); lfs_fs_traversehalforphans reports
+ * those contents, for the allocator.
  * The root's attributes live on the superblock entry (id 0 of the root).
  *
  * Assumes a mounted lfs (root, block_count, limits known), lfs_dir.c for
@@ -67,6 +71,41 @@ static int lfs_fs_reportpair(const lfs_t *lfs, const lfs_block_t pair[2],
     return 0;
 }
 
+/* Report the skip-lists of dir's entries and, with includeorphans, the
+ * pairs of its directory entries. */
+static int lfs_fs_traverseentries(lfs_t *lfs, const lfs_mdir_t *dir,
+        int (*cb)(void *data, lfs_block_t block), void *data,
+        bool includeorphans) {
+    for (uint16_t id = 0; id < dir->count; id++) {
+        uint8_t raw[8];
+        lfs_stag_t tag = lfs_mdir_get(lfs, dir,
+                lfs_mktag(0x700, 0x3ff, 0),
+                lfs_mktag(LFS_TYPE_STRUCT, id, sizeof(raw)), raw);
+        if (tag == LFS_ERR_NOENT) {
+            continue;
+        }
+        if (tag < 0) {
+            return tag;
+        }
+
+        int err = 0;
+        if (lfs_tag_type3((lfs_tag_t)tag) == LFS_TYPE_CTZSTRUCT) {
+            err = lfs_ctz_traverse(lfs, &lfs->rcache,
+                    lfs_get_le32(&raw[0]), lfs_get_le32(&raw[4]),
+                    cb, data);
+        } else if (includeorphans
+                && lfs_tag_type3((lfs_tag_t)tag) == LFS_TYPE_DIRSTRUCT) {
+            lfs_block_t pair[2];
+            lfs_pair_fromdisk(pair, raw);
+            err = lfs_fs_reportpair(lfs, pair, cb, data);
+        }
+        if (err) {
+            return err;
+        }
+    }
+    return 0;
+}
+
 int lfs_fs_rawtraverse(lfs_t *lfs,
         int (*cb)(void *data, lfs_block_t block), void *data,
         bool includeorphans) {
@@ -87,38 +126,68 @@ int lfs_fs_rawtraverse(lfs_t *lfs,
         if (err) {
             return err;
         }
+        err = lfs_fs_traverseentries(lfs, &dir, cb, data, includeorphans);
+        if (err) {
+            return err;
+        }
+    }
+
+    return 0;
+}
+
+int lfs_fs_traversehalforphans(lfs_t *lfs,
+        int (*cb)(void *data, lfs_block_t block), void *data) {
+    if (lfs_gstate_orphans(&lfs->gstate) == 0
+            && lfs_gstate_orphans(&lfs->gdisk) == 0) {
+        return 0;
+    }
+
+    lfs_mdir_t dir = {.tail = {0, 1}};
+    lfs_chainwalk_t walk;
+    lfs_chainwalk_start(&walk);
+    while (!lfs_pair_isnull(dir.tail)) {
+        int err = lfs_chainwalk_step(&walk, dir.tail);
+        if (err) {
+            return err;
+        }
+        err = lfs_mdir_fetch(lfs, &dir, dir.tail);
+        if (err) {
+            return err;
+        }
 
         for (uint16_t id = 0; id < dir.count; id++) {
             uint8_t raw[8];
             lfs_stag_t tag = lfs_mdir_get(lfs, &dir,
-                    lfs_mktag(0x700, 0x3ff, 0),
-                    lfs_mktag(LFS_TYPE_STRUCT, id, sizeof(raw)), raw);
+                    lfs_mktag(0x7ff, 0x3ff, 0),
+                    lfs_mktag(LFS_TYPE_DIRSTRUCT, id, sizeof(raw)), raw);
             if (tag == LFS_ERR_NOENT) {
                 continue;
             }
             if (tag < 0) {
                 return tag;
             }
-
-            if (lfs_tag_type3((lfs_tag_t)tag) == LFS_TYPE_CTZSTRUCT) {
-                err = lfs_ctz_traverse(lfs, &lfs->rcache,
-                        lfs_get_le32(&raw[0]), lfs_get_le32(&raw[4]),
-                        cb, data);
-                if (err) {
-                    return err;
+            // the directory as its entry sees it, all its pairs
+            lfs_mdir_t sub = {.split = true};
+            lfs_pair_fromdisk(sub.tail, raw);
+            lfs_chainwalk_t subwalk;
+            lfs_chainwalk_start(&subwalk);
+            while (sub.split && !lfs_pair_isnull(sub.tail)) {
+                err = lfs_chainwalk_step(&subwalk, sub.tail);
+                if (!err) {
+                    err = lfs_fs_reportpair(lfs, sub.tail, cb, data);
                 }
-            } else if (includeorphans
-                    && lfs_tag_type3((lfs_tag_t)tag) == LFS_TYPE_DIRSTRUCT) {
-                lfs_block_t pair[2];
-                lfs_pair_fromdisk(pair, raw);
-                err = lfs_fs_reportpair(lfs, pair, cb, data);
+                if (!err) {
+                    err = lfs_mdir_fetch(lfs, &sub, sub.tail);
+                }
+                if (!err) {
+                    err = lfs_fs_traverseentries(lfs, &sub, cb, data, true);
+                }
                 if (err) {
                     return err;
                 }
             }
         }
     }
-
     return 0;
 }
 

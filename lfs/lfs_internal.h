@@ -146,6 +146,8 @@ int lfs_fs_rawstat(lfs_t *lfs, struct lfs_fsinfo *fsinfo);
 int lfs_fs_rawtraverse(lfs_t *lfs,
         int (*cb)(void *data, lfs_block_t block), void *data,
         bool includeorphans);
+int lfs_fs_traversehalforphans(lfs_t *lfs,
+        int (*cb)(void *data, lfs_block_t block), void *data);
 lfs_ssize_t lfs_fs_rawsize(lfs_t *lfs);
 
 /* ==== the write path (issue 5) ======================================== */
