@@ -592,10 +592,13 @@ int lfs_file_traverseopen(lfs_t *lfs,
             if (err) {
                 return err;
             }
-            if (f->pos == 0) {
-                continue;
+            // the block holds the byte before pos if it is full, else the
+            // byte at pos: a block just added (or being relocated) at a
+            // block boundary already has its skip-list header
+            lfs_off_t off = f->pos;
+            if (f->off == block_size) {
+                off -= 1;
             }
-            lfs_off_t off = f->pos - 1;
             lfs_off_t index = lfs_ctz_index(block_size, &off);
             if (index == 0) {
                 continue;
