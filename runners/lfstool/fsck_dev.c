@@ -35,12 +35,8 @@ static int make_device(struct fsck_dev *dev, uint32_t bs, uint32_t count,
 {
     uint32_t rs = geo->read_size ? geo->read_size : image_default_io_size(bs);
     uint32_t ps = geo->prog_size ? geo->prog_size : rs;
-    struct bd_emu_config cfg = {
-        .read_size = rs, .prog_size = ps, .block_size = bs, .block_count = count,
-        .erase_value = 0xff, .prog_mode = BD_EMU_PROG_STRICT,
-    };
     char reason[200] = "";
-    dev->bd = bd_emu_create(&cfg, reason, sizeof(reason));
+    dev->bd = image_device(bs, count, rs, ps, reason, sizeof(reason));
     if (!dev->bd) {
         set_why(why, n, "cannot emulate %u blocks of %u bytes: %s", count, bs, reason);
         return -1;

@@ -169,16 +169,8 @@ static void free_device(struct image *img)
 static int try_mount(struct image *img, uint32_t block_size, uint32_t block_count,
         uint32_t read_size, uint32_t prog_size)
 {
-    struct bd_emu_config bcfg = {
-        .read_size = read_size,
-        .prog_size = prog_size,
-        .block_size = block_size,
-        .block_count = block_count,
-        .erase_value = 0xff,
-        .prog_mode = BD_EMU_PROG_STRICT,
-    };
     char why[256] = "";
-    img->bd = bd_emu_create(&bcfg, why, sizeof(why));
+    img->bd = image_device(block_size, block_count, read_size, prog_size, why, sizeof(why));
     if (!img->bd) {
         cli_error("%s: cannot emulate this geometry: %s", img->path, why);
         return 1;
@@ -203,6 +195,20 @@ static int try_mount(struct image *img, uint32_t block_size, uint32_t block_coun
         return err;
     }
     return 0;
+}
+
+bd_emu_t *image_device(uint32_t block_size, uint32_t block_count, uint32_t read_size,
+        uint32_t prog_size, char *why, size_t n)
+{
+    struct bd_emu_config bcfg = {
+        .read_size = read_size,
+        .prog_size = prog_size,
+        .block_size = block_size,
+        .block_count = block_count,
+        .erase_value = 0xff,
+        .prog_mode = BD_EMU_PROG_STRICT,
+    };
+    return bd_emu_create(&bcfg, why, n);
 }
 
 void image_configure(struct image *img)

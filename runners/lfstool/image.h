@@ -32,6 +32,11 @@ struct image {
 int image_open(struct image *img, const char *path, const struct geometry_opts *geo);
 void image_close(struct image *img);
 
+/* A blank device holding an image of this geometry (erased to 0xff,
+ * strict programming). Returns NULL with bd_emu's reason in why. */
+bd_emu_t *image_device(uint32_t block_size, uint32_t block_count, uint32_t read_size,
+        uint32_t prog_size, char *why, size_t n);
+
 /* Fills img->cfg for the device img->bd: its geometry, lfstool's cache
  * and lookahead sizes, no block_cycles; limits and version left 0. */
 void image_configure(struct image *img);

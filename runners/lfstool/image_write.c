@@ -53,16 +53,8 @@ int image_create(struct image *img, const char *path, const struct format_opts *
                 "bytes)", path, LFS_NAME_MAX, (long)LFS_FILE_MAX, LFS_ATTR_MAX);
         return -1;
     }
-    struct bd_emu_config bcfg = {
-        .read_size = rs,
-        .prog_size = ps,
-        .block_size = bs,
-        .block_count = count,
-        .erase_value = 0xff,
-        .prog_mode = BD_EMU_PROG_STRICT,
-    };
     char why[256] = "";
-    img->bd = bd_emu_create(&bcfg, why, sizeof(why));
+    img->bd = image_device(bs, count, rs, ps, why, sizeof(why));
     if (!img->bd) {
         cli_error("%s: cannot emulate this geometry: %s", path, why);
         return -1;
