@@ -129,18 +129,28 @@ def identifiers(code):
         prev = t
 
 
+def top_level(toks, start=0, end=None):
+    """Yields (index, token) for each punctuator of toks[start:end] outside
+    brackets (the brackets themselves are not yielded)."""
+    depth = 0
+    for j in range(start, len(toks) if end is None else end):
+        t = toks[j]
+        if t.kind != "punct":
+            continue
+        if t.text in "([{":
+            depth += 1
+        elif t.text in ")]}":
+            depth -= 1
+        elif depth == 0:
+            yield j, t
+
+
 def split_top_level(toks, sep=","):
     """Splits a token list at `sep` tokens outside brackets."""
-    parts, cur, depth = [], [], 0
-    for t in toks:
-        if t.kind == "punct" and t.text in "([{":
-            depth += 1
-        elif t.kind == "punct" and t.text in ")]}":
-            depth -= 1
-        if depth == 0 and t.kind == "punct" and t.text == sep:
-            parts.append(cur)
-            cur = []
-        else:
-            cur.append(t)
-    parts.append(cur)
+    parts, last = [], 0
+    for j, t in top_level(toks):
+        if t.text == sep:
+            parts.append(toks[last:j])
+            last = j + 1
+    parts.append(toks[last:])
     return parts

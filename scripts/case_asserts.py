@@ -14,7 +14,7 @@ compilers disagree on __LINE__ inside a macro call that spans lines.
 Every rewrite keeps the original expressions' text, newlines included, so
 line numbers (and therefore the #line mapping to the TOML) do not move.
 """
-from c_tokens import tokenize, split_top_level, TokenizeError
+from c_tokens import tokenize, split_top_level, top_level, TokenizeError
 
 _BOUNDARY = {";", "{", "}"}
 _COMPARE = {"==", "!=", "<", ">", "<=", ">="}
@@ -98,18 +98,11 @@ def _statement_start(toks, k):
 def _case_colon(toks, s, k):
     """Index of the ':' ending the `case` label at toks[s], before toks[k]
     (a ':' of a conditional expression in the label is not it)."""
-    depth, pending = 0, 0
-    for j in range(s + 1, k):
-        t = toks[j]
-        if t.kind != "punct":
-            continue
-        if t.text in "([":
-            depth += 1
-        elif t.text in ")]":
-            depth -= 1
-        elif depth == 0 and t.text == "?":
+    pending = 0
+    for j, t in top_level(toks, s + 1, k):
+        if t.text == "?":
             pending += 1
-        elif depth == 0 and t.text == ":":
+        elif t.text == ":":
             if not pending:
                 return j
             pending -= 1
@@ -178,17 +171,11 @@ def _rewrite_assert(code, toks, i, line_of):
     if not inner:
         raise AssertSyntaxError("assert() needs an expression", toks[i].start)
     text = _c_string(_text_of(code, inner)) + f", {line_of(toks[i].start)}"
-    depth, ops, logic = 0, [], False
-    for j, t in enumerate(inner):
-        if t.kind != "punct":
-            continue
-        if t.text in "([{":
-            depth += 1
-        elif t.text in ")]}":
-            depth -= 1
-        elif depth == 0 and t.text in _COMPARE:
+    ops, logic = [], False
+    for j, t in top_level(inner):
+        if t.text in _COMPARE:
             ops.append(j)
-        elif depth == 0 and t.text in ("&&", "||", "?", ",", "=>"):
+        elif t.text in ("&&", "||", "?", ",", "=>"):
             logic = True
     if len(ops) == 1 and not logic and 0 < ops[0] < len(inner) - 1:
         j = ops[0]
