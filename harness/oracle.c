@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appendf.h"
 #include "oracle.h"
 #include "recovery.h"
 #include "torture_api.h"
@@ -329,17 +330,6 @@ static void tracker_free(struct tracker *tr) {
     torture_tree_free(&tr->prev);
 }
 
-static size_t put(char *buf, size_t len, size_t used, const char *s) {
-    size_t n = strlen(s);
-    if (used + 1 < len) {
-        size_t k = n < len - used - 1 ? n : len - used - 1;
-        memcpy(buf + used, s, k);
-        buf[used + k] = '\0';
-        used += k;
-    }
-    return used;
-}
-
 /* Explains a state that matches neither expected one. */
 static void explain(char *msg, size_t len, const char *span, const char *before_label,
         const struct torture_tree *before, const struct torture_tree *after,
@@ -351,15 +341,16 @@ static void explain(char *msg, size_t len, const char *span, const char *before_
     snprintf(line, sizeof(line), "oracle: after a crash inside %s, a fresh mount shows a "
             "state that is neither the durable state before it nor the one after it\n"
             "  before (%s): %s\n  after: %s\n  crashed: %s", span, before_label, a, b, c);
-    size_t used = put(msg, len, 0, line);
+    size_t used = torture_appendf(msg, len, 0, "%s", line);
     if (before->digest == after->digest) {
-        used = put(msg, len, used, "\n  against the state (the op changed nothing durable):");
+        used = torture_appendf(msg, len, used,
+                "\n  against the state (the op changed nothing durable):");
         torture_tree_diff(before, got, msg, len);
     } else {
-        used = put(msg, len, used, "\n  against the state before:");
+        used = torture_appendf(msg, len, used, "\n  against the state before:");
         torture_tree_diff(before, got, msg, len);
         used = strlen(msg);
-        used = put(msg, len, used, "\n  against the state after:");
+        used = torture_appendf(msg, len, used, "\n  against the state after:");
         torture_tree_diff(after, got, msg, len);
     }
 }

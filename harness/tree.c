@@ -6,11 +6,11 @@
  * mount, walk and unmount here only read, but own their buffers (the
  * config's buffers are left NULL so the core allocates its own).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "appendf.h"
 #include "tree.h"
 
 #define HASH_INIT UINT64_C(0xcbf29ce484222325)
@@ -330,23 +330,6 @@ void torture_tree_summary(const struct torture_tree *t, char *buf, size_t len) {
     }
 }
 
-static size_t put(char *buf, size_t len, size_t used, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static size_t put(char *buf, size_t len, size_t used, const char *fmt, ...) {
-    if (used >= len) {
-        return used;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-    return n < 0 ? used : used + (size_t)n;
-}
-
 static const char *kind(const struct torture_tree_entry *e) {
     return e->type == LFS_TYPE_DIR ? "dir" : "file";
 }
@@ -367,16 +350,19 @@ static size_t diff_attrs(const struct torture_tree_entry *w, const struct tortur
         const struct torture_tree_attr *a = i < w->nattrs ? &w->attrs[i] : NULL;
         const struct torture_tree_attr *b = k < g->nattrs ? &g->attrs[k] : NULL;
         if (a && (!b || a->type < b->type)) {
-            *used = put(buf, len, *used, "\n    attr missing:  %s type 0x%02x (%u bytes)",
+            *used = torture_appendf(buf, len, *used,
+                    "\n    attr missing:  %s type 0x%02x (%u bytes)",
                     w->path, a->type, a->size);
             i++;
         } else if (b && (!a || b->type < a->type)) {
-            *used = put(buf, len, *used, "\n    attr extra:    %s type 0x%02x (%u bytes)",
+            *used = torture_appendf(buf, len, *used,
+                    "\n    attr extra:    %s type 0x%02x (%u bytes)",
                     g->path, b->type, b->size);
             k++;
         } else {
             if (a->size != b->size || a->hash != b->hash) {
-                *used = put(buf, len, *used, "\n    attr differs:  %s type 0x%02x: %u bytes "
+                *used = torture_appendf(buf, len, *used,
+                        "\n    attr differs:  %s type 0x%02x: %u bytes "
                         "%016llx, got %u bytes %016llx", w->path, a->type, a->size,
                         (unsigned long long)a->hash, b->size, (unsigned long long)b->hash);
             } else {
@@ -399,7 +385,8 @@ size_t torture_tree_diff(const struct torture_tree *want, const struct torture_t
         char a[256], b[256];
         torture_tree_summary(want, a, sizeof(a));
         torture_tree_summary(got, b, sizeof(b));
-        used = put(buf, len, used, "\n    state:         expected %s, got %s", a, b);
+        used = torture_appendf(buf, len, used,
+                "\n    state:         expected %s, got %s", a, b);
         n++;
     }
     size_t i = 0, k = 0;
@@ -410,25 +397,28 @@ size_t torture_tree_diff(const struct torture_tree *want, const struct torture_t
         int c = !w ? 1 : !g ? -1 : strcmp(w->path, g->path);
         if (c < 0) {
             describe(d1, sizeof(d1), w);
-            used = put(buf, len, used, "\n    missing:       %s (%s)", w->path, d1);
+            used = torture_appendf(buf, len, used, "\n    missing:       %s (%s)", w->path, d1);
             i++;
             n++;
         } else if (c > 0) {
             describe(d2, sizeof(d2), g);
-            used = put(buf, len, used, "\n    extra:         %s (%s)", g->path, d2);
+            used = torture_appendf(buf, len, used, "\n    extra:         %s (%s)", g->path, d2);
             k++;
             n++;
         } else {
             if (w->type != g->type) {
-                used = put(buf, len, used, "\n    type differs:  %s is a %s, got a %s",
+                used = torture_appendf(buf, len, used,
+                        "\n    type differs:  %s is a %s, got a %s",
                         w->path, kind(w), kind(g));
                 n++;
             } else if (w->size != g->size) {
-                used = put(buf, len, used, "\n    size differs:  %s: %u bytes, got %u",
+                used = torture_appendf(buf, len, used,
+                        "\n    size differs:  %s: %u bytes, got %u",
                         w->path, w->size, g->size);
                 n++;
             } else if (w->hash != g->hash) {
-                used = put(buf, len, used, "\n    data differs:  %s (%u bytes, same size, "
+                used = torture_appendf(buf, len, used,
+                        "\n    data differs:  %s (%u bytes, same size, "
                         "other contents)", w->path, w->size);
                 n++;
             }

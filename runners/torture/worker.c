@@ -10,13 +10,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appendf.h"
 #include "device.h"
 #include "disk_in.h"
 #include "fsck_run.h"
@@ -209,34 +209,17 @@ void torture_unit_schedule_field(const struct torture_schedule *s, char *buf, si
     }
 }
 
-static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...) {
-    if (used >= len) {
-        return used;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-    return n < 0 ? used : used + (size_t)n;
-}
-
 void torture_fallback_id(const struct torture_options *opt, const struct torture_unit *u,
         const char *schedule, char *buf, size_t len) {
-    size_t used = append(buf, len, 0, "%s:%s:", u->tcase->name, u->geometry.name);
+    size_t used = torture_appendf(buf, len, 0, "%s:%s:", u->tcase->name, u->geometry.name);
     size_t items = 0;
     if (u->perm >= 0) {
-        used = append(buf, len, used, "#%ld", u->perm);
+        used = torture_appendf(buf, len, used, "#%ld", u->perm);
         items++;
     }
     if (u->id) {
         for (size_t i = 0; i < u->id->ndefines; i++, items++) {
-            used = append(buf, len, used, "%s%s=%jd", items ? "," : "",
+            used = torture_appendf(buf, len, used, "%s%s=%jd", items ? "," : "",
                     u->id->defines[i].name, u->id->defines[i].value);
         }
     }
@@ -249,18 +232,18 @@ void torture_fallback_id(const struct torture_options *opt, const struct torture
         combo /= o->count;
     }
     for (size_t i = 0; i < opt->noverrides; i++, items++) {
-        used = append(buf, len, used, "%s%s", items ? "," : "", vals[i]);
+        used = torture_appendf(buf, len, used, "%s%s", items ? "," : "", vals[i]);
     }
     if (!items) {
-        used = append(buf, len, used, "-");
+        used = torture_appendf(buf, len, used, "-");
     }
-    used = append(buf, len, used, ":%s:%s:seed=%llu", schedule,
+    used = torture_appendf(buf, len, used, ":%s:%s:seed=%llu", schedule,
             u->fault >= 0 ? torture_fault_name((enum bd_emu_fault)u->fault) : "-",
             (unsigned long long)u->seed);
     if (torture_disk_in_image()) {
         char field[TORTURE_ID_MAX];
         torture_disk_in_field(torture_disk_in_image(), field, sizeof(field));
-        append(buf, len, used, ":%s", field);
+        torture_appendf(buf, len, used, ":%s", field);
     }
 }
 
@@ -356,14 +339,15 @@ static int evaluate_defines(char *defines, size_t dlen, char *all, size_t alen,
                 return -1;
             }
             const char *name = torture_define_name((int)i);
-            aused = append(all, alen, aused, "%s%s=%jd", aused ? " " : "", name, v);
+            aused = torture_appendf(all, alen, aused, "%s%s=%jd", aused ? " " : "", name, v);
             if (own) {
-                dused = append(defines, dlen, dused, "%s%s=%jd", items++ ? "," : "", name, v);
+                dused = torture_appendf(defines, dlen, dused,
+                        "%s%s=%jd", items++ ? "," : "", name, v);
             }
         }
     }
     if (!items) {
-        append(defines, dlen, 0, "-");
+        torture_appendf(defines, dlen, 0, "-");
     }
     return 0;
 }
