@@ -1,0 +1,152 @@
+/*
+ * test_lfs_cover_api.c - the public wrappers' argument checks: every call
+ * given a NULL where it needs a pointer (or a NULL buffer with a nonzero
+ * size) answers LFS_ERR_INVAL without touching the filesystem, and a
+ * handle used against its open mode answers LFS_ERR_BADF; the mounted
+ * filesystem is unharmed afterwards. Assumes a bd_emu device
+ * (test_lfs_write_util.h).
+ */
+#include "test_lfs_write_util.h"
+
+static int count_block(void *data, lfs_block_t block) {
+    (void)block;
+    *(int *)data += 1;
+    return 0;
+}
+
+static void test_null_arguments(void **state) {
+    (void)state;
+    struct wdev d;
+    wdev_init(&d, 16, 16, 512, 64, 64);
+    lfs_t *lfs = &d.lfs;
+    struct lfs_config *cfg = &d.cfg;
+    assert_int_equal(lfs_format(NULL, cfg), LFS_ERR_INVAL);
+    assert_int_equal(lfs_format(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_mount(NULL, cfg), LFS_ERR_INVAL);
+    assert_int_equal(lfs_mount(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_format(lfs, cfg), 0);
+    assert_int_equal(lfs_mount(lfs, cfg), 0);
+
+    struct lfs_info info;
+    struct lfs_fsinfo fsinfo;
+    lfs_file_t f;
+    lfs_dir_t dir;
+    char buf[8];
+    assert_int_equal(lfs_stat(NULL, "/", &info), LFS_ERR_INVAL);
+    assert_int_equal(lfs_stat(lfs, NULL, &info), LFS_ERR_INVAL);
+    assert_int_equal(lfs_stat(lfs, "/", NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_getattr(NULL, "/", 1, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_getattr(lfs, NULL, 1, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_getattr(lfs, "/", 1, NULL, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_setattr(NULL, "/", 1, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_setattr(lfs, NULL, 1, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_setattr(lfs, "/", 1, NULL, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_removeattr(NULL, "/", 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_removeattr(lfs, NULL, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_mkdir(NULL, "d"), LFS_ERR_INVAL);
+    assert_int_equal(lfs_mkdir(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_remove(NULL, "d"), LFS_ERR_INVAL);
+    assert_int_equal(lfs_remove(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_rename(NULL, "a", "b"), LFS_ERR_INVAL);
+    assert_int_equal(lfs_rename(lfs, NULL, "b"), LFS_ERR_INVAL);
+    assert_int_equal(lfs_rename(lfs, "a", NULL), LFS_ERR_INVAL);
+
+    assert_int_equal(lfs_file_open(NULL, &f, "f", LFS_O_RDONLY),
+            LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_open(lfs, NULL, "f", LFS_O_RDONLY),
+            LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_open(lfs, &f, NULL, LFS_O_RDONLY),
+            LFS_ERR_INVAL);
+    struct lfs_file_config fcfg = {.attr_count = 1, .attrs = NULL};
+    assert_int_equal(lfs_file_opencfg(lfs, &f, "f",
+            LFS_O_RDWR | LFS_O_CREAT, &fcfg), LFS_ERR_INVAL);
+    struct lfs_attr attr = {.type = 1, .buffer = NULL, .size = 4};
+    fcfg.attrs = &attr;
+    assert_int_equal(lfs_file_opencfg(lfs, &f, "f",
+            LFS_O_RDWR | LFS_O_CREAT, &fcfg), LFS_ERR_INVAL);
+
+    assert_int_equal(lfs_file_close(NULL, &f), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_close(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_read(NULL, &f, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_read(lfs, NULL, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_read(lfs, &f, NULL, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_write(NULL, &f, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_write(lfs, NULL, buf, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_write(lfs, &f, NULL, 1), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_sync(NULL, &f), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_sync(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_seek(NULL, &f, 0, LFS_SEEK_SET), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_seek(lfs, NULL, 0, LFS_SEEK_SET), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_tell(NULL, &f), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_tell(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_rewind(NULL, &f), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_size(NULL, &f), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_size(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_truncate(NULL, &f, 0), LFS_ERR_INVAL);
+    assert_int_equal(lfs_file_truncate(lfs, NULL, 0), LFS_ERR_INVAL);
+
+    assert_int_equal(lfs_dir_open(NULL, &dir, "/"), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_open(lfs, NULL, "/"), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_open(lfs, &dir, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_close(NULL, &dir), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_close(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_read(NULL, &dir, &info), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_read(lfs, NULL, &info), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_read(lfs, &dir, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_seek(NULL, &dir, 0), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_seek(lfs, NULL, 0), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_tell(NULL, &dir), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_tell(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_rewind(NULL, &dir), LFS_ERR_INVAL);
+    assert_int_equal(lfs_dir_rewind(lfs, NULL), LFS_ERR_INVAL);
+
+    int blocks = 0;
+    assert_int_equal(lfs_fs_stat(NULL, &fsinfo), LFS_ERR_INVAL);
+    assert_int_equal(lfs_fs_stat(lfs, NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_fs_size(NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_fs_traverse(NULL, count_block, &blocks),
+            LFS_ERR_INVAL);
+    assert_int_equal(lfs_fs_traverse(lfs, NULL, &blocks), LFS_ERR_INVAL);
+    assert_int_equal(lfs_fs_mkconsistent(NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_fs_gc(NULL), LFS_ERR_INVAL);
+    assert_int_equal(lfs_fs_grow(NULL, 64), LFS_ERR_INVAL);
+    assert_int_equal(lfs_unmount(NULL), LFS_ERR_INVAL);
+
+    // nothing was created, and the filesystem still works
+    assert_int_equal(lfs_stat(lfs, "f", &info), LFS_ERR_NOENT);
+    assert_int_equal(lfs_fs_traverse(lfs, count_block, &blocks), 0);
+    assert_int_equal(blocks, 2);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    wdev_free(&d);
+}
+
+static void test_wrong_mode(void **state) {
+    (void)state;
+    struct wdev d;
+    wdev_init(&d, 16, 16, 512, 64, 64);
+    lfs_t *lfs = &d.lfs;
+    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    lfs_file_t f;
+    char buf[4] = "abc";
+    assert_int_equal(lfs_file_open(lfs, &f, "f",
+            LFS_O_WRONLY | LFS_O_CREAT), 0);
+    assert_int_equal(lfs_file_read(lfs, &f, buf, 1), LFS_ERR_BADF);
+    assert_int_equal(lfs_file_write(lfs, &f, buf, 3), 3);
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    assert_int_equal(lfs_file_open(lfs, &f, "f", LFS_O_RDONLY), 0);
+    assert_int_equal(lfs_file_write(lfs, &f, buf, 1), LFS_ERR_BADF);
+    assert_int_equal(lfs_file_truncate(lfs, &f, 0), LFS_ERR_BADF);
+    assert_int_equal(lfs_file_size(lfs, &f), 3);
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    wdev_free(&d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_null_arguments),
+        cmocka_unit_test(test_wrong_mode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
