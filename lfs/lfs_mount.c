@@ -45,9 +45,18 @@ static int lfs_checkconfig(const struct lfs_config *cfg) {
             || cfg->metadata_max > cfg->block_size
             || (cfg->metadata_max && cfg->metadata_max < 128)
             || (cfg->compact_thresh > cfg->block_size
-                && cfg->compact_thresh != (lfs_size_t)-1)
-            || (cfg->inline_max && cfg->inline_max != (lfs_size_t)-1
-                && cfg->inline_max > cfg->cache_size)) {
+                && cfg->compact_thresh != (lfs_size_t)-1)) {
+        return LFS_ERR_INVAL;
+    }
+    // an inline file is one tag (its length field stops at 1022, as
+    // attr_max does), is rewritten from a cache at compaction, and takes
+    // at most an eighth of a metadata block (littlefs's limits)
+    lfs_size_t attr_max = cfg->attr_max ? cfg->attr_max : LFS_ATTR_MAX;
+    if (cfg->inline_max && cfg->inline_max != (lfs_size_t)-1
+            && (cfg->inline_max > cfg->cache_size
+                || cfg->inline_max > attr_max
+                || cfg->inline_max > (cfg->metadata_max ? cfg->metadata_max
+                    : cfg->block_size) / 8)) {
         return LFS_ERR_INVAL;
     }
 #ifdef LFS_MULTIVERSION
@@ -165,6 +174,8 @@ static int lfs_mount_superblock(lfs_t *lfs, const lfs_mdir_t *dir) {
             return LFS_ERR_INVAL;
         }
         lfs->attr_max = attr_max;
+        // an inline file must stay within what the disk allows a tag
+        lfs->inline_max = lfs_min(lfs->inline_max, attr_max);
     }
 
     if (lfs->cfg->block_count && block_count != lfs->cfg->block_count) {
