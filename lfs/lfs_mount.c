@@ -218,6 +218,10 @@ int lfs_rawmount(lfs_t *lfs, const struct lfs_config *cfg) {
                 lfs_mktag(0x7ff, 0x3ff, 0),
                 lfs_mktag(LFS_TYPE_SUPERBLOCK, 0, 8),
                 NULL, lfs_mdir_namecmp, &magic);
+        // a superblock entry with another magic is no superblock
+        if (tag == LFS_ERR_NOENT) {
+            tag = 0;
+        }
         if (tag < 0) {
             err = (int)tag;
             goto cleanup;
