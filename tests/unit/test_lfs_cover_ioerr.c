@@ -1,0 +1,232 @@
+/*
+ * test_lfs_cover_ioerr.c - device errors that come back as return values
+ * (the torture runner's cuts longjmp out instead): a workload touching
+ * every public call is run once per device operation, with that operation
+ * failing with LFS_ERR_IO. Two sweeps: the n-th read fails once (a
+ * transient read error), and the device goes dead at the n-th prog, erase
+ * or sync (a cut whose callback returns: that op and all after it fail).
+ * Each call must return success or a negative error, never crash, and the
+ * disk, powered back, must mount and traverse with the files it had
+ * before the workload. (After a failed read, a later commit may prog
+ * bytes the failed one already progged: counted and printed, not
+ * asserted; see docs/coverage.md.) Assumes bd_emu (test_lfs_write_util.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "test_lfs_write_util.h"
+
+#define BS 512
+#define BC 48
+
+/* ---- a read callback that fails the n-th read once --------------------- */
+
+static unsigned long reads_seen;
+static unsigned long read_fail_at;   /* 0: never */
+
+static int flaky_read(const struct lfs_config *c, lfs_block_t block,
+        lfs_off_t off, void *buffer, lfs_size_t size) {
+    reads_seen += 1;
+    if (reads_seen == read_fail_at) {
+        return LFS_ERR_IO;
+    }
+    return bd_emu_read(c, block, off, buffer, size);
+}
+
+/* ---- the workload ------------------------------------------------------ */
+
+static int errors;   /* calls that returned an error */
+
+/* An API result: success (>= 0) or a negative error code from lfs.h. */
+static long ok(long res) {
+    assert_true(res >= 0 || res == LFS_ERR_IO || res == LFS_ERR_CORRUPT
+            || res == LFS_ERR_NOENT || res == LFS_ERR_EXIST
+            || res == LFS_ERR_NOSPC || res == LFS_ERR_NOTEMPTY
+            || res == LFS_ERR_BADF || res == LFS_ERR_INVAL
+            || res == LFS_ERR_NOATTR);
+    if (res < 0) {
+        errors += 1;
+    }
+    return res;
+}
+
+static int count_block(void *data, lfs_block_t block) {
+    (void)block;
+    *(int *)data += 1;
+    return 0;
+}
+
+/* Files "keep" (inline) and "big" (three blocks), written before any fault. */
+static void base(struct wdev *d) {
+    static uint8_t buf[3*BS];
+    assert_int_equal(lfs_format(&d->lfs, &d->cfg), 0);
+    assert_int_equal(lfs_mount(&d->lfs, &d->cfg), 0);
+    wfill(buf, sizeof(buf), 1);
+    wwrite(&d->lfs, "keep", buf, 20, LFS_O_WRONLY | LFS_O_CREAT);
+    wwrite(&d->lfs, "big", buf, sizeof(buf), LFS_O_WRONLY | LFS_O_CREAT);
+    assert_int_equal(lfs_unmount(&d->lfs), 0);
+}
+
+/* Everything after a fault may fail; nothing may crash. */
+static void workload(struct wdev *d) {
+    static uint8_t buf[3*BS];
+    static uint8_t fbuf[BS];
+    lfs_t *lfs = &d->lfs;
+    wfill(buf, sizeof(buf), 2);
+    if (ok(lfs_mount(lfs, &d->cfg)) < 0) {
+        return;
+    }
+    ok(lfs_mkdir(lfs, "d"));
+    ok(lfs_mkdir(lfs, "d/e"));
+
+    lfs_file_t f, g;
+    struct lfs_file_config fcfg = {.buffer = fbuf};
+    if (ok(lfs_file_opencfg(lfs, &f, "d/f",
+            LFS_O_RDWR | LFS_O_CREAT, &fcfg)) >= 0) {
+        ok(lfs_file_write(lfs, &f, buf, 40));
+        ok(lfs_file_sync(lfs, &f));
+        ok(lfs_file_write(lfs, &f, buf, sizeof(buf)));
+        ok(lfs_file_seek(lfs, &f, 10, LFS_SEEK_SET));
+        ok(lfs_file_read(lfs, &f, buf, 100));
+        ok(lfs_file_truncate(lfs, &f, BS + 7));
+        ok(lfs_file_sync(lfs, &f));
+        ok(lfs_file_truncate(lfs, &f, 30));
+        ok(lfs_file_close(lfs, &f));
+    }
+    if (ok(lfs_file_open(lfs, &g, "big", LFS_O_RDWR)) >= 0) {
+        ok(lfs_file_read(lfs, &g, buf, 2*BS));
+        ok(lfs_file_seek(lfs, &g, 0, LFS_SEEK_END));
+        ok(lfs_file_write(lfs, &g, buf, 10));
+        ok(lfs_file_close(lfs, &g));
+    }
+    uint8_t attr[4] = {1, 2, 3, 4};
+    ok(lfs_setattr(lfs, "d", 'a', attr, sizeof(attr)));
+    ok(lfs_getattr(lfs, "d", 'a', attr, sizeof(attr)));
+    ok(lfs_removeattr(lfs, "d", 'a'));
+    ok(lfs_rename(lfs, "d/f", "d/e/f2"));
+    ok(lfs_rename(lfs, "d/e", "e"));
+
+    lfs_dir_t dir;
+    if (ok(lfs_dir_open(lfs, &dir, "/")) >= 0) {
+        struct lfs_info info;
+        while (ok(lfs_dir_read(lfs, &dir, &info)) > 0) {
+        }
+        ok(lfs_dir_close(lfs, &dir));
+    }
+    struct lfs_info info;
+    ok(lfs_stat(lfs, "e/f2", &info));
+    ok(lfs_remove(lfs, "e/f2"));
+    ok(lfs_remove(lfs, "e"));
+    ok(lfs_fs_size(lfs));
+    ok(lfs_fs_mkconsistent(lfs));
+    ok(lfs_fs_gc(lfs));
+    ok(lfs_unmount(lfs));
+}
+
+/* After the fault: the disk mounts, traverses, and still holds "keep"
+ * and "big" (their first bytes as written by base()). */
+static void check(struct wdev *d) {
+    static uint8_t want[3*BS], got[3*BS];
+    lfs_t *lfs = &d->lfs;
+    assert_int_equal(lfs_mount(lfs, &d->cfg), 0);
+    int blocks = 0;
+    assert_int_equal(lfs_fs_traverse(lfs, count_block, &blocks), 0);
+    assert_true(blocks >= 2);
+    wfill(want, sizeof(want), 1);
+    lfs_file_t f;
+    assert_int_equal(lfs_file_open(lfs, &f, "keep", LFS_O_RDONLY), 0);
+    assert_int_equal(lfs_file_read(lfs, &f, got, 20), 20);
+    assert_memory_equal(got, want, 20);
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    assert_int_equal(lfs_file_open(lfs, &f, "big", LFS_O_RDONLY), 0);
+    assert_int_equal(lfs_file_read(lfs, &f, got, sizeof(got)),
+            (lfs_ssize_t)sizeof(got));
+    assert_memory_equal(got, want, sizeof(got));
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    assert_int_equal(lfs_unmount(lfs), 0);
+}
+
+/* One run; returns the number of reads (or write ops) the workload made. */
+static unsigned long reprogs;   /* runs that progged unerased bytes */
+
+static unsigned long run_read_fault(unsigned long n, int *errs) {
+    struct wdev d;
+    wdev_init(&d, 16, 16, BS, BC, 64);
+    d.cfg.read = flaky_read;
+    base(&d);
+    reads_seen = 0;
+    read_fail_at = n;
+    errors = 0;
+    workload(&d);
+    unsigned long total = reads_seen;
+    read_fail_at = 0;
+    check(&d);
+    // not asserted: see "Known issue" in docs/coverage.md
+    if (wdev_violations(&d)) {
+        reprogs += 1;
+    }
+    bd_emu_destroy(d.bd);
+    *errs = errors;
+    return total;
+}
+
+static void test_read_error_sweep(void **state) {
+    (void)state;
+    int errs;
+    unsigned long total = run_read_fault(0, &errs);
+    assert_int_equal(errs, 0);
+    assert_true(total > 100);
+    for (unsigned long n = 1; n <= total; n++) {
+        run_read_fault(n, &errs);
+        // the one failed read surfaced as at least one failed call
+        if (errs == 0) {
+            fail_msg("read %lu failed but no call reported it", n);
+        }
+    }
+    if (reprogs) {
+        print_message("known issue: %lu of %lu read faults led to a prog "
+                "over unerased bytes\n", reprogs, total);
+    }
+}
+
+static uint64_t run_dead_device(uint64_t n, int *errs) {
+    struct wdev d;
+    wdev_init(&d, 16, 16, BS, BC, 64);
+    d.cfg.read = bd_emu_read;
+    base(&d);
+    uint64_t start = bd_emu_write_ops(d.bd);
+    if (n) {
+        assert_int_equal(bd_emu_arm_powerloss(d.bd, n, BD_EMU_FAULT_ATOMIC,
+                NULL, NULL), 0);
+    }
+    errors = 0;
+    workload(&d);
+    uint64_t total = bd_emu_write_ops(d.bd) - start;
+    bd_emu_disarm_powerloss(d.bd);
+    bd_emu_power_on(d.bd);
+    check(&d);
+    wdev_free(&d);
+    *errs = errors;
+    return total;
+}
+
+static void test_dead_device_sweep(void **state) {
+    (void)state;
+    int errs;
+    uint64_t total = run_dead_device(0, &errs);
+    assert_int_equal(errs, 0);
+    assert_true(total > 10);
+    for (uint64_t n = 1; n <= total; n++) {
+        run_dead_device(n, &errs);
+        if (errs == 0) {
+            fail_msg("write op %llu failed but no call reported it",
+                    (unsigned long long)n);
+        }
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_read_error_sweep),
+        cmocka_unit_test(test_dead_device_sweep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
