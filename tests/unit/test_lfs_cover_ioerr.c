@@ -9,7 +9,8 @@
  * disk, powered back, must mount and traverse with the files it had
  * before the workload. (After a failed read, a later commit may prog
  * bytes the failed one already progged: counted and printed, not
- * asserted; see docs/coverage.md.) Assumes bd_emu (test_lfs_write_util.h).
+ * asserted; see docs/coverage.md.) Format gets the same two sweeps.
+ * Assumes bd_emu (test_lfs_write_util.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "test_lfs_write_util.h"
@@ -223,8 +224,41 @@ static void test_dead_device_sweep(void **state) {
     }
 }
 
+/* Format with its n-th write op, or its n-th read, failing: LFS_ERR_IO,
+ * and a format after that works. */
+static void test_format_errors(void **state) {
+    (void)state;
+    struct wdev d;
+    wdev_init(&d, 16, 16, BS, BC, 64);
+    d.cfg.read = flaky_read;
+    reads_seen = 0;
+    read_fail_at = 0;
+    uint64_t start = bd_emu_write_ops(d.bd);
+    assert_int_equal(lfs_format(&d.lfs, &d.cfg), 0);
+    uint64_t writes = bd_emu_write_ops(d.bd) - start;
+    unsigned long reads = reads_seen;
+    assert_true(writes > 0 && reads > 0);
+    for (uint64_t n = 1; n <= writes; n++) {
+        assert_int_equal(bd_emu_arm_powerloss(d.bd, n, BD_EMU_FAULT_ATOMIC,
+                NULL, NULL), 0);
+        assert_int_equal(lfs_format(&d.lfs, &d.cfg), LFS_ERR_IO);
+        bd_emu_power_on(d.bd);
+    }
+    for (unsigned long n = 1; n <= reads; n++) {
+        reads_seen = 0;
+        read_fail_at = n;
+        assert_int_equal(lfs_format(&d.lfs, &d.cfg), LFS_ERR_IO);
+    }
+    read_fail_at = 0;
+    assert_int_equal(lfs_format(&d.lfs, &d.cfg), 0);
+    assert_int_equal(lfs_mount(&d.lfs, &d.cfg), 0);
+    assert_int_equal(lfs_unmount(&d.lfs), 0);
+    bd_emu_destroy(d.bd);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_errors),
         cmocka_unit_test(test_read_error_sweep),
         cmocka_unit_test(test_dead_device_sweep),
     };
