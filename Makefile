@@ -12,6 +12,8 @@ BUILD    ?= build
 LFS_DIR  ?= lfs
 SANITIZE ?= 0
 PYTHON   ?= $(shell scripts/find-python)
+# builds started by the top-level jobs use every core
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(SANITIZE),1)
 XFLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -125,7 +127,7 @@ $(TORTURE_PROGRAM): $(call obj,$(TORTURE_SRC)) $(TORTURE_GEN_OBJ) $(LIBS)
 
 torture: DEPS = python3-toml
 torture: deps
-	@$(MAKE) --no-print-directory $(TORTURE_PROGRAM)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(TORTURE_PROGRAM)
 	$(TORTURE_PROGRAM) -P every -F all
 
 # ---- wear: lifetime runs of TOML workloads (runners/wear, cases/wear) -------
@@ -148,7 +150,7 @@ $(WEAR_PROGRAM): $(call obj,$(WEAR_SRC)) $(TORTURE_GEN_OBJ) $(LIBS)
 .PHONY: wear
 wear: DEPS = python3-toml python3-matplotlib
 wear: deps
-	@$(MAKE) --no-print-directory $(WEAR_PROGRAM)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(WEAR_PROGRAM)
 	rm -rf $(WEAR_OUT)
 	@$(WEAR_PROGRAM) $(WEAR_ARGS) --out $(WEAR_OUT) $(WEAR_CASE); s=$$?; \
 	    "$$(scripts/find-python)" scripts/wear_report.py $(WEAR_OUT) && exit $$s
@@ -159,7 +161,7 @@ deps:
 	@scripts/ensure-deps $(DEPS)
 
 asan:
-	$(MAKE) BUILD=build/asan SANITIZE=1 all units
+	$(MAKE) -j$(NPROC) BUILD=build/asan SANITIZE=1 all units
 
 test: DEPS = libcmocka-dev python3-pytest python3-toml
 test: deps
@@ -199,7 +201,7 @@ mutants: deps
 
 bench: DEPS = python3-toml
 bench: deps
-	@$(MAKE) --no-print-directory benches
+	@$(MAKE) --no-print-directory -j$(NPROC) benches
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 clean:
