@@ -47,6 +47,8 @@ int lfs_ctz_check(const lfs_t *lfs, lfs_block_t head, lfs_size_t size) {
 int lfs_ctz_find(lfs_t *lfs, lfs_cache_t *rcache,
         lfs_block_t head, lfs_size_t size, lfs_off_t pos,
         lfs_block_t *block, lfs_off_t *off) {
+    // unreachable from the core (every caller passes pos < size); kept so
+    // an empty list is never indexed
     if (size == 0) {
         *block = LFS_BLOCK_NULL;
         *off = 0;

@@ -100,6 +100,7 @@ int lfs_file_rawopencfg(lfs_t *lfs, lfs_file_t *file, const char *path,
         file->cache.buffer = file->cfg->buffer;
     } else {
         file->cache.buffer = lfs_malloc(lfs->cfg->cache_size);
+        // reached only when lfs_malloc fails (no test injects that)
         if (!file->cache.buffer) {
             return LFS_ERR_NOMEM;
         }

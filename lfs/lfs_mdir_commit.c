@@ -175,7 +175,8 @@ static int lfs_dir_fixcommit(lfs_t *lfs, lfs_mdir_t *pdir,
 int lfs_dir_orphaningcommit(lfs_t *lfs, lfs_mdir_t *dir,
         const struct lfs_mattr *attrs, int count) {
     // inline files bigger than a cache cannot be rewritten from RAM at
-    // compaction; move them out to blocks first
+    // compaction; move them out to blocks first (unreachable while lfs_init
+    // caps inline_max at cache_size: a write past inline_max outlines first)
     for (lfs_mlist_t *m = lfs->mlist; m; m = m->next) {
         lfs_file_t *f = (lfs_file_t *)m;
         if (m->type == LFS_TYPE_REG && &m->m != dir

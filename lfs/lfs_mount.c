@@ -122,6 +122,7 @@ int lfs_init(lfs_t *lfs, const struct lfs_config *cfg) {
             : lfs_malloc(cfg->cache_size);
     lfs->lookahead.buffer = cfg->lookahead_buffer ? cfg->lookahead_buffer
             : lfs_malloc(cfg->lookahead_size);
+    // reached only when lfs_malloc fails (no test injects that)
     if (!lfs->rcache.buffer || !lfs->pcache.buffer
             || !lfs->lookahead.buffer) {
         lfs_deinit(lfs);

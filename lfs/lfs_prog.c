@@ -25,6 +25,7 @@ int lfs_bd_flush(lfs_t *lfs, lfs_cache_t *pcache, lfs_cache_t *rcache,
     if (pcache->block == LFS_BLOCK_NULL || pcache->block == LFS_BLOCK_INLINE) {
         return 0;
     }
+    // defensive: lfs_bd_prog range-checks every block before it is cached
     if (pcache->block >= lfs->block_count) {
         return LFS_ERR_CORRUPT;
     }
@@ -71,7 +72,9 @@ int lfs_bd_prog(lfs_t *lfs, lfs_cache_t *pcache, lfs_cache_t *rcache,
         const void *buffer, lfs_size_t size) {
     const uint8_t *data = buffer;
     const lfs_size_t cache_size = lfs->cfg->cache_size;
-    // LFS_BLOCK_INLINE: an inline file's data, gathered in its cache
+    // LFS_BLOCK_INLINE: an inline file's data, gathered in its cache.
+    // Defensive: no caller is known to pass a block out of range (the
+    // allocator and checked fetches bound them); kept so one fails cleanly
     if ((block != LFS_BLOCK_INLINE && block >= lfs->block_count)
             || off > lfs->cfg->block_size
             || size > lfs->cfg->block_size - off) {
