@@ -112,6 +112,7 @@ int lfs_bd_prog(lfs_t *lfs, lfs_cache_t *pcache, lfs_cache_t *rcache,
 }
 
 int lfs_bd_erase(lfs_t *lfs, lfs_block_t block) {
+    // defensive, as in lfs_bd_prog: erased blocks come from the allocator
     if (block >= lfs->block_count) {
         return LFS_ERR_CORRUPT;
     }
