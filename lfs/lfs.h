@@ -251,6 +251,7 @@ struct lfs {
     lfs_mlist_t *mlist;     /* open files and directories */
     lfs_gstate_t gdelta;    /* delta taken over from a dropped pair */
     bool needssuperblock;   /* superblock to rewrite at the next write */
+    bool gunknown;          /* gdisk to reread before the next write */
     struct lfs_lookahead {
         lfs_block_t start;  /* first block of the window */
         lfs_block_t size;   /* blocks in the window */

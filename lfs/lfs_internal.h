@@ -214,6 +214,8 @@ int lfs_dir_drop(lfs_t *lfs, lfs_mdir_t *dir, lfs_mdir_t *tail);
 /* ---- lfs_orphan.c: global state, moves, orphans ------------------------- */
 void lfs_fs_prepmove(lfs_t *lfs, uint16_t id, const lfs_block_t pair[2]);
 int lfs_fs_preporphans(lfs_t *lfs, int orphans);
+void lfs_fs_dropgstate(lfs_t *lfs);
+int lfs_fs_knowgstate(lfs_t *lfs);
 int lfs_fs_pred(lfs_t *lfs, const lfs_block_t pair[2], lfs_mdir_t *pdir);
 lfs_stag_t lfs_fs_parent(lfs_t *lfs, const lfs_block_t pair[2],
         lfs_mdir_t *parent);

@@ -306,13 +306,18 @@ int lfs_dir_orphaningcommit(lfs_t *lfs, lfs_mdir_t *dir,
 
 int lfs_dir_commit(lfs_t *lfs, lfs_mdir_t *dir,
         const struct lfs_mattr *attrs, int count) {
-    int state = lfs_dir_orphaningcommit(lfs, dir, attrs, count);
+    int state = lfs_fs_knowgstate(lfs);
     if (state < 0) {
         return state;
     }
+    state = lfs_dir_orphaningcommit(lfs, dir, attrs, count);
     if (state == LFS_OK_ORPHANED) {
         // nested relocations may have left pairs half-linked
-        return lfs_fs_deorphan(lfs, false);
+        state = lfs_fs_deorphan(lfs, false);
+    }
+    if (state < 0) {
+        lfs_fs_dropgstate(lfs);
+        return state;
     }
     return 0;
 }

@@ -103,6 +103,7 @@ int lfs_init(lfs_t *lfs, const struct lfs_config *cfg) {
     lfs->mlist = NULL;
     memset(&lfs->gdelta, 0, sizeof(lfs->gdelta));
     lfs->needssuperblock = false;
+    lfs->gunknown = false;
     memset(&lfs->lookahead, 0, sizeof(lfs->lookahead));
     // littlefs's default: what fits a cache, an attribute, and an eighth
     // of a metadata block

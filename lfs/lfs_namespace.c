@@ -184,11 +184,11 @@ int lfs_rawremove(lfs_t *lfs, const char *path) {
     }
 
     // unlink the now parentless pair from the threaded list
-    err = lfs_fs_preporphans(lfs, -1);
+    err = lfs_fs_pred(lfs, dir.m.pair, &cwd);
     if (err) {
         return err;
     }
-    err = lfs_fs_pred(lfs, dir.m.pair, &cwd);
+    err = lfs_fs_preporphans(lfs, -1);
     if (err) {
         return err;
     }
@@ -337,11 +337,11 @@ done:
     }
 
     // unlink the replaced directory's pair
-    err = lfs_fs_preporphans(lfs, -1);
+    err = lfs_fs_pred(lfs, prevdir.m.pair, &newcwd);
     if (err) {
         return err;
     }
-    err = lfs_fs_pred(lfs, prevdir.m.pair, &newcwd);
+    err = lfs_fs_preporphans(lfs, -1);
     if (err) {
         return err;
     }

@@ -40,6 +40,52 @@ void lfs_fs_prepmove(lfs_t *lfs, uint16_t id, const lfs_block_t pair[2]) {
     lfs->gstate.pair[1] = (id != LFS_ID_NONE) ? pair[1] : 0;
 }
 
+/* Sum the gstate deltas of every pair in the threaded list into gdisk, and
+ * make gstate that. */
+static int lfs_fs_rereadgstate(lfs_t *lfs) {
+    lfs_gstate_t sum = {0, {0, 0}};
+    lfs_mdir_t dir = {.tail = {0, 1}};
+    lfs_chainwalk_t walk;
+    lfs_chainwalk_start(&walk);
+    while (!lfs_pair_isnull(dir.tail)) {
+        int err = lfs_chainwalk_step(&walk, dir.tail);
+        if (err) {
+            return err;
+        }
+        err = lfs_mdir_fetch(lfs, &dir, dir.tail);
+        if (err) {
+            return err;
+        }
+        err = lfs_gstate_collect(lfs, &dir, &sum);
+        if (err) {
+            return err;
+        }
+    }
+    lfs_gstate_finish(&sum);
+    lfs->gdisk = sum;
+    lfs->gstate = sum;
+    lfs->gunknown = false;
+    return 0;
+}
+
+/* After a failed commit: RAM forgets what the failed operation prepared (a
+ * move, orphan counts, a dropped pair's delta), so no later commit writes
+ * half of that operation.  The failed commit may have landed all the same
+ * (an error reading it back, or in a later commit of the operation), so
+ * gdisk is read again from the disk; if that fails too, before the next
+ * write. */
+void lfs_fs_dropgstate(lfs_t *lfs) {
+    memset(&lfs->gdelta, 0, sizeof(lfs->gdelta));
+    lfs->gstate = lfs->gdisk;
+    lfs->gunknown = true;
+    (void)lfs_fs_rereadgstate(lfs);
+}
+
+/* Before a write: gdisk as the disk has it. */
+int lfs_fs_knowgstate(lfs_t *lfs) {
+    return lfs->gunknown ? lfs_fs_rereadgstate(lfs) : 0;
+}
+
 int lfs_fs_preporphans(lfs_t *lfs, int orphans) {
     int32_t count = (int32_t)lfs_gstate_orphans(&lfs->gstate) + orphans;
     if (count < 0 || count > 0x1ff) {
@@ -281,7 +327,11 @@ int lfs_fs_deorphan(lfs_t *lfs, bool powerloss) {
 }
 
 int lfs_fs_forceconsistency(lfs_t *lfs) {
-    int err = lfs_fs_desuperblock(lfs);
+    int err = lfs_fs_knowgstate(lfs);
+    if (err) {
+        return err;
+    }
+    err = lfs_fs_desuperblock(lfs);
     if (err) {
         return err;
     }
