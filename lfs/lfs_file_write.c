@@ -204,10 +204,11 @@ static int lfs_file_relocate(lfs_t *lfs, lfs_file_t *file) {
             file->flags |= LFS_F_WRITING;
             return 0;
         }
+        // what was progged to nblock stays in no cache to be flushed later
+        lfs_cache_drop(&lfs->pcache);
         if (err != LFS_ERR_CORRUPT) {
             return err;
         }
-        lfs_cache_drop(&lfs->pcache);
     }
 }
 

@@ -304,6 +304,19 @@ int lfs_dir_orphaningcommit(lfs_t *lfs, lfs_mdir_t *dir,
     return orphans ? LFS_OK_ORPHANED : 0;
 }
 
+/* A commit failed.  What it progged may sit in the program cache (dropped
+ * here, never to be written later) or on disk past the log ends RAM knows
+ * (so no pair RAM holds is appended to before a refetch or compaction). */
+static void lfs_dir_commitfailed(lfs_t *lfs, lfs_mdir_t *dir) {
+    lfs_cache_drop(&lfs->pcache);
+    lfs_cache_drop(&lfs->rcache);
+    dir->erased = false;
+    for (lfs_mlist_t *m = lfs->mlist; m; m = m->next) {
+        m->m.erased = false;
+    }
+    lfs_fs_dropgstate(lfs);
+}
+
 int lfs_dir_commit(lfs_t *lfs, lfs_mdir_t *dir,
         const struct lfs_mattr *attrs, int count) {
     int state = lfs_fs_knowgstate(lfs);
@@ -316,7 +329,7 @@ int lfs_dir_commit(lfs_t *lfs, lfs_mdir_t *dir,
         state = lfs_fs_deorphan(lfs, false);
     }
     if (state < 0) {
-        lfs_fs_dropgstate(lfs);
+        lfs_dir_commitfailed(lfs, dir);
         return state;
     }
     return 0;

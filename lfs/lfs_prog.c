@@ -44,6 +44,9 @@ int lfs_bd_flush(lfs_t *lfs, lfs_cache_t *pcache, lfs_cache_t *rcache,
         int res = lfs_bd_cmp(lfs, NULL, rcache, diff,
                 pcache->block, pcache->off, pcache->buffer, diff);
         if (res < 0) {
+            // the bytes are progged all the same: a later flush must not
+            // prog them again
+            lfs_cache_zero(lfs, pcache);
             return res;
         }
         if (res != LFS_CMP_EQ) {

@@ -8,9 +8,8 @@
  * Each call must return success or a negative error, never crash, and the
  * disk, powered back, must mount and traverse with the files it had
  * before the workload, "keep" under the name its last successful rename
- * gave it. (After a failed read, a later commit may prog bytes the failed
- * one already progged: counted and printed, not asserted; see
- * docs/coverage.md.) Format gets the same two sweeps.
+ * gave it, and no prog may have hit bytes already progged (bd_emu strict
+ * mode counts them). Format gets the same two sweeps.
  * Assumes bd_emu (test_lfs_write_util.h).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -193,7 +192,6 @@ static void check(struct wdev *d) {
 }
 
 /* One run; returns the number of reads (or write ops) the workload made. */
-static unsigned long reprogs;   /* runs that progged unerased bytes */
 
 static unsigned long run_read_fault(unsigned long n, int *errs) {
     struct wdev d;
@@ -207,9 +205,8 @@ static unsigned long run_read_fault(unsigned long n, int *errs) {
     unsigned long total = reads_seen;
     read_fail_at = 0;
     check(&d);
-    // not asserted: see "Known issue" in docs/coverage.md
-    if (wdev_violations(&d)) {
-        reprogs += 1;
+    if (wdev_violations(&d) != 0) {
+        fail_msg("read %lu failed: a later prog hit unerased bytes", n);
     }
     bd_emu_destroy(d.bd);
     *errs = errors;
@@ -228,10 +225,6 @@ static void test_read_error_sweep(void **state) {
         if (errs == 0) {
             fail_msg("read %lu failed but no call reported it", n);
         }
-    }
-    if (reprogs) {
-        print_message("known issue: %lu of %lu read faults led to a prog "
-                "over unerased bytes\n", reprogs, total);
     }
 }
 
