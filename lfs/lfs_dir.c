@@ -201,11 +201,7 @@ int lfs_dir_rawclose(lfs_t *lfs, lfs_dir_t *dir) {
 
 /* Move to the next pair of the directory's chain. */
 static int lfs_dir_nextpair(lfs_t *lfs, lfs_dir_t *dir) {
-    int err = lfs_chainwalk_step(&dir->walk, dir->m.tail);
-    if (err) {
-        return err;
-    }
-    err = lfs_mdir_fetch(lfs, &dir->m, dir->m.tail);
+    int err = lfs_mdir_fetchtail(lfs, &dir->walk, &dir->m);
     if (err) {
         return err;
     }

@@ -146,11 +146,7 @@ int lfs_fs_traversehalforphans(lfs_t *lfs,
     lfs_chainwalk_t walk;
     lfs_chainwalk_start(&walk);
     while (!lfs_pair_isnull(dir.tail)) {
-        int err = lfs_chainwalk_step(&walk, dir.tail);
-        if (err) {
-            return err;
-        }
-        err = lfs_mdir_fetch(lfs, &dir, dir.tail);
+        int err = lfs_mdir_fetchtail(lfs, &walk, &dir);
         if (err) {
             return err;
         }

@@ -25,11 +25,7 @@ int lfs_fs_rawgc(lfs_t *lfs) {
         lfs_chainwalk_t walk;
         lfs_chainwalk_start(&walk);
         while (!lfs_pair_isnull(mdir.tail)) {
-            err = lfs_chainwalk_step(&walk, mdir.tail);
-            if (err) {
-                return err;
-            }
-            err = lfs_mdir_fetch(lfs, &mdir, mdir.tail);
+            err = lfs_mdir_fetchtail(lfs, &walk, &mdir);
             if (err) {
                 return err;
             }

@@ -95,6 +95,9 @@ int lfs_mdir_getread(lfs_t *lfs, const lfs_mdir_t *dir,
  * with each pair about to be fetched; a repeat gives LFS_ERR_CORRUPT. */
 void lfs_chainwalk_start(lfs_chainwalk_t *walk);
 int lfs_chainwalk_step(lfs_chainwalk_t *walk, const lfs_block_t pair[2]);
+/* One step along a tail chain: fetch the pair dir->tail names into dir,
+ * failing with LFS_ERR_CORRUPT if the chain loops. */
+int lfs_mdir_fetchtail(lfs_t *lfs, lfs_chainwalk_t *walk, lfs_mdir_t *dir);
 
 /* ---- lfs_ctz.c ---------------------------------------------------------- */
 lfs_off_t lfs_ctz_index(lfs_size_t block_size, lfs_off_t *off);

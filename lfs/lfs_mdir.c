@@ -76,6 +76,14 @@ int lfs_chainwalk_step(lfs_chainwalk_t *walk, const lfs_block_t pair[2]) {
     return 0;
 }
 
+int lfs_mdir_fetchtail(lfs_t *lfs, lfs_chainwalk_t *walk, lfs_mdir_t *dir) {
+    int err = lfs_chainwalk_step(walk, dir->tail);
+    if (err) {
+        return err;
+    }
+    return lfs_mdir_fetch(lfs, dir, dir->tail);
+}
+
 int lfs_mdir_namecmp(void *data, lfs_tag_t tag,
         lfs_block_t block, lfs_off_t off) {
     struct lfs_mdir_name *name = data;

@@ -79,10 +79,7 @@ int lfs_rawmkdir(lfs_t *lfs, const char *path) {
     lfs_chainwalk_t walk;
     lfs_chainwalk_start(&walk);
     while (pred.split) {
-        err = lfs_chainwalk_step(&walk, pred.tail);
-        if (!err) {
-            err = lfs_mdir_fetch(lfs, &pred, pred.tail);
-        }
+        err = lfs_mdir_fetchtail(lfs, &walk, &pred);
         if (err) {
             return err;
         }
