@@ -50,6 +50,34 @@ static int lfs_dir_entrypair(lfs_t *lfs, const lfs_mdir_t *dir, uint16_t id,
     return 0;
 }
 
+/* Before removing (or renaming over) the directory entry `id` of `parent`:
+ * fetch the directory it names into `dir`, refuse it unless empty, count it
+ * as an orphan until the removal commits, and track it on the open list, as
+ * our parent's commit may relocate the directory's predecessor. */
+static int lfs_dir_prepremove(lfs_t *lfs, const lfs_mdir_t *parent,
+        uint16_t id, lfs_mlist_t *dir) {
+    lfs_block_t pair[2];
+    int err = lfs_dir_entrypair(lfs, parent, id, pair);
+    if (err) {
+        return err;
+    }
+    err = lfs_mdir_fetch(lfs, &dir->m, pair);
+    if (err) {
+        return err;
+    }
+    if (dir->m.count > 0 || dir->m.split) {
+        return LFS_ERR_NOTEMPTY;
+    }
+    err = lfs_fs_preporphans(lfs, +1);
+    if (err) {
+        return err;
+    }
+    dir->type = 0;
+    dir->id = 0;
+    lfs_mlist_append(lfs, dir);
+    return 0;
+}
+
 int lfs_rawmkdir(lfs_t *lfs, const char *path) {
     int err = lfs_fs_forceconsistency(lfs);
     if (err) {
@@ -149,26 +177,10 @@ int lfs_rawremove(lfs_t *lfs, const char *path) {
 
     lfs_mlist_t dir;
     if (isdir) {
-        lfs_block_t pair[2];
-        err = lfs_dir_entrypair(lfs, &cwd, id, pair);
+        err = lfs_dir_prepremove(lfs, &cwd, id, &dir);
         if (err) {
             return err;
         }
-        err = lfs_mdir_fetch(lfs, &dir.m, pair);
-        if (err) {
-            return err;
-        }
-        if (dir.m.count > 0 || dir.m.split) {
-            return LFS_ERR_NOTEMPTY;
-        }
-        err = lfs_fs_preporphans(lfs, +1);
-        if (err) {
-            return err;
-        }
-        // our parent's commit may relocate the directory's predecessor
-        dir.type = 0;
-        dir.id = 0;
-        lfs_mlist_append(lfs, &dir);
     }
 
     struct lfs_mattr del = {lfs_mktag(LFS_TYPE_DELETE, id, 0), NULL};
@@ -268,25 +280,10 @@ int lfs_rawrename(lfs_t *lfs, const char *oldpath, const char *newpath) {
         return 0;
     } else if (oldtype == LFS_TYPE_DIR) {
         // a directory replaced must be empty
-        lfs_block_t prevpair[2];
-        err = lfs_dir_entrypair(lfs, &newcwd, newid, prevpair);
+        err = lfs_dir_prepremove(lfs, &newcwd, newid, &prevdir);
         if (err) {
             return err;
         }
-        err = lfs_mdir_fetch(lfs, &prevdir.m, prevpair);
-        if (err) {
-            return err;
-        }
-        if (prevdir.m.count > 0 || prevdir.m.split) {
-            return LFS_ERR_NOTEMPTY;
-        }
-        err = lfs_fs_preporphans(lfs, +1);
-        if (err) {
-            return err;
-        }
-        prevdir.type = 0;
-        prevdir.id = 0;
-        lfs_mlist_append(lfs, &prevdir);
         previsdir = true;
     }
 
