@@ -48,6 +48,12 @@ typedef uint32_t lfs_block_t;
 #define LFS_ATTR_MAX 1022
 #endif
 
+/* Metadata pairs a mount remembers having written before it rewrites all
+ * of them once (brownout's own, see lfs_settle.c); 4 bytes each. */
+#ifndef LFS_SETTLE_RING
+#define LFS_SETTLE_RING 8
+#endif
+
 enum lfs_error {
     LFS_ERR_OK          = 0,
     LFS_ERR_IO          = -5,
@@ -259,6 +265,12 @@ struct lfs {
         lfs_block_t ckpoint;/* blocks left before the disk counts as full */
         uint8_t *buffer;    /* one bit per block of the window, 1 = in use */
     } lookahead;
+    struct lfs_settle {     /* logs safe to append to (lfs_settle.c) */
+        lfs_block_t ring[LFS_SETTLE_RING]; /* blocks whose log we wrote */
+        uint8_t next;       /* ring slot to fill next */
+        bool overflowed;    /* more pairs written than the ring holds */
+        bool all;           /* every pair rewritten since mount */
+    } settle;
 };
 
 /* Filesystem */

@@ -535,6 +535,7 @@ int lfs_dir_append(lfs_t *lfs, lfs_mdir_t *dir,
     dir->erased = true;
     lfs->gdisk = lfs->gstate;
     memset(&lfs->gdelta, 0, sizeof(lfs->gdelta));
+    lfs_settle_wrote(lfs, dir);
     return 0;
 }
 
@@ -636,6 +637,7 @@ static int lfs_dir_compact(lfs_t *lfs, lfs_mdir_t *dir,
                 dir->off = commit.off;
                 dir->etag = commit.ptag;
                 dir->erased = true;
+                lfs_settle_wrote(lfs, dir);
                 memset(&lfs->gdelta, 0, sizeof(lfs->gdelta));
                 if (!relocated) {
                     lfs->gdisk = lfs->gstate;

@@ -6,6 +6,7 @@
  *   lfs_mount.c lfs_fs.c       mount/superblock, filesystem-wide calls
  *   lfs_dir.c lfs_file.c       directories and lookups, files
  *   lfs_path.c                 path parsing (pure string work)
+ *   lfs_settle.c               which pairs may be appended to
  *   lfs_mdir.c lfs_ctz.c       metadata pairs, CTZ skip-lists
  *   lfs_gstate.c               global state (used by mdir and mount)
  *   lfs_cache.c                block cache over the device callbacks
@@ -225,6 +226,13 @@ lfs_stag_t lfs_fs_parent(lfs_t *lfs, const lfs_block_t pair[2],
 int lfs_fs_deorphan(lfs_t *lfs, bool powerloss);
 int lfs_fs_forceconsistency(lfs_t *lfs);
 int lfs_fs_rawmkconsistent(lfs_t *lfs);
+
+/* ---- lfs_settle.c: logs this mount may append to ------------------------ */
+void lfs_settle_reset(lfs_t *lfs);
+bool lfs_settle_canappend(const lfs_t *lfs, const lfs_mdir_t *dir);
+void lfs_settle_wrote(lfs_t *lfs, const lfs_mdir_t *dir);
+int lfs_settle_all(lfs_t *lfs);
+int lfs_settle_ifoverflowed(lfs_t *lfs);
 
 /* ---- lfs_format.c, lfs_fs_write.c --------------------------------------- */
 int lfs_rawformat(lfs_t *lfs, const struct lfs_config *cfg);

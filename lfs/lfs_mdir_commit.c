@@ -3,7 +3,8 @@
  * of the filesystem consistent with what that commit did.
  *
  * A commit is appended to the pair's log if the pair is known erased
- * after its log, and otherwise (or if the append does not fit or hits a
+ * after its log and this mount wrote the log's newest commit
+ * (lfs_settle.c), and otherwise (or if the append does not fit or hits a
  * bad block) the pair is compacted, splitting or relocating as needed.
  * Afterwards:
  *   - a pair left without entries that is not the first of its directory
@@ -125,7 +126,7 @@ static int lfs_dir_relocatingcommit(lfs_t *lfs, lfs_mdir_t *dir,
         }
     }
 
-    if (dir->erased) {
+    if (dir->erased && lfs_settle_canappend(lfs, dir)) {
         int err = lfs_dir_append(lfs, dir, attrs, count);
         if (!err) {
             goto fixmlist;

@@ -105,6 +105,7 @@ int lfs_init(lfs_t *lfs, const struct lfs_config *cfg) {
     lfs->needssuperblock = false;
     lfs->gunknown = false;
     memset(&lfs->lookahead, 0, sizeof(lfs->lookahead));
+    lfs_settle_reset(lfs);
     // littlefs's default: what fits a cache, an attribute, and an eighth
     // of a metadata block
     if (cfg->inline_max == (lfs_size_t)-1) {

@@ -12,8 +12,9 @@
  *     orphan).  The gstate's sync bit says the list may be out of step;
  *     lfs_fs_deorphan walks the list, fixes half orphans first, then
  *     unlinks full orphans, then clears the bit.
- * lfs_fs_forceconsistency does both (and rewrites an outdated superblock)
- * before the first write after mount.
+ * lfs_fs_forceconsistency does both (and rewrites an outdated superblock,
+ * and settles every pair once lfs_settle.c's ring has overflowed) before
+ * the first write after mount; lfs_fs_mkconsistent also settles them all.
  *
  * In RAM the orphan count lives in the size field of lfs->gstate's tag;
  * on disk only its "nonzero" survives, as the top bit.  Assumes
@@ -335,11 +336,20 @@ int lfs_fs_forceconsistency(lfs_t *lfs) {
     if (err) {
         return err;
     }
-    return lfs_fs_deorphan(lfs, true);
+    err = lfs_fs_deorphan(lfs, true);
+    if (err) {
+        return err;
+    }
+    return lfs_settle_ifoverflowed(lfs);
 }
 
 int lfs_fs_rawmkconsistent(lfs_t *lfs) {
     int err = lfs_fs_forceconsistency(lfs);
+    if (err) {
+        return err;
+    }
+    // rewrite every log a power cut may have left unstable
+    err = lfs_settle_all(lfs);
     if (err) {
         return err;
     }
