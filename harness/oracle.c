@@ -36,6 +36,7 @@ struct memo_entry {
     bool used;
     uint64_t digest;            /* of the crashed state's tree */
     bool flips_ok;              /* bitflip: accepted as rollbacks / SDC */
+    bool unsettled;             /* metastable: judged as settled, see judge() */
     bool recovered;
     int recovery_err;
     char *recovery_msg;         /* when not recovered */
@@ -306,6 +307,27 @@ static uint64_t apply_extra(const struct torture_exec *x, bd_emu_t *bd, uint64_t
 
 /* ---- judging a crash point ------------------------------------------------------ */
 
+/* The digest of the crashed state as a first write settles it, taken on a
+ * clone (the crashed device goes on to the recovery check unchanged).
+ * Returns false if the clone cannot be made or the state cannot be read. */
+static bool settled_digest(const struct torture_exec *x, bd_emu_t *bd, uint64_t *digest) {
+    bd_emu_snapshot_t *snap = bd_emu_snapshot(bd);
+    bd_emu_t *clone = snap ? bd_emu_clone(snap) : NULL;
+    bd_emu_snapshot_free(snap);
+    if (!clone) {
+        return false;
+    }
+    struct torture_dev d;
+    torture_dev_wrap(&d, &x->cfg, clone);
+    struct torture_tree t;
+    bool ok = torture_tree_capture_settled(&t, &d.cfg, torture_api_attr_types()) == 0
+            && !t.mount_err && !t.walk_err;
+    *digest = t.digest;
+    torture_tree_free(&t);
+    torture_dev_close(&d);
+    return ok;
+}
+
 static void boundary(struct tracker *tr, const char *label);
 
 static void step_boundary(void *ctx, const char *step) {
@@ -443,6 +465,19 @@ static void judge(struct tracker *tr, struct pending *p, const struct torture_tr
         have_got = true;
         m->key = p->key;
         m->digest = got.digest;
+        /* A commit cut with metastable bytes may check on one read and fail
+         * on the next: until a write rewrites its pair, two reads of the
+         * same directory may disagree (docs/design.md, "Metastable
+         * commits").  Such a state is judged as the first write settles
+         * it, and counted. */
+        uint64_t settled;
+        if (x->fault == BD_EMU_FAULT_METASTABLE && !x->extra
+                && got.digest != before->digest && got.digest != after->digest
+                && settled_digest(x, jd.bd, &settled)
+                && (settled == before->digest || settled == after->digest)) {
+            m->digest = settled;
+            m->unsettled = true;
+        }
         m->recovered = true;
         snprintf(m->first, sizeof(m->first), "%s", p->name);
         if (!got.mount_err) {
@@ -476,6 +511,12 @@ static void judge(struct tracker *tr, struct pending *p, const struct torture_tr
         snprintf(note, sizeof(note), "same crashed device as %s", m->first);
     }
     bool state_ok = m->digest == before->digest || m->digest == after->digest;
+    if (state_ok && m->unsettled) {
+        size_t n = strlen(note);
+        snprintf(note + n, sizeof(note) - n, "%sreads disagreed until the first write "
+                "(metastable commit); settled as the state %s", n ? "; " : "",
+                m->digest == before->digest ? "before" : "after");
+    }
     uint64_t rollbacks = 0;
     if (!state_ok && is_bitflip(x) && found && m->flips_ok) {
         state_ok = true;        /* counted where first judged */
@@ -531,6 +572,7 @@ static void judge(struct tracker *tr, struct pending *p, const struct torture_tr
             .unique = !found,
             .sdc = sdc,
             .rollbacks = rollbacks,
+            .unsettled = !found && m->unsettled,
             .cut_op = p->op,
             .cut_write = p->op.index,
             .cuts = 1,

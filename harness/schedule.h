@@ -86,6 +86,8 @@ struct torture_outcome {
                                  * (not a byte-identical repeat) */
     uint64_t sdc;               /* oracle, bitflip: files silently corrupted */
     uint64_t rollbacks;         /* oracle, bitflip: directories rolled back */
+    uint64_t unsettled;         /* oracle, metastable: read-only views that
+                                 * disagreed until the first write settled */
     struct torture_op cut_op;   /* the op it interrupted (data NULL) */
     uint64_t cut_write;         /* its write index (cumulative for cut schedules) */
     uint64_t cuts;              /* power cuts this outcome stands for */

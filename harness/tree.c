@@ -250,8 +250,8 @@ const struct torture_tree_entry *torture_tree_find(const struct torture_tree *t,
     return NULL;
 }
 
-int torture_tree_capture(struct torture_tree *t, const struct lfs_config *cfg,
-        const uint8_t *attr_types) {
+static int capture(struct torture_tree *t, const struct lfs_config *cfg,
+        const uint8_t *attr_types, bool settle) {
     memset(t, 0, sizeof(*t));
     struct lfs_config c = *cfg;
     c.read_buffer = c.prog_buffer = c.lookahead_buffer = NULL;
@@ -260,6 +260,15 @@ int torture_tree_capture(struct torture_tree *t, const struct lfs_config *cfg,
     if (t->mount_err) {
         compute_digests(t);
         return 0;
+    }
+    if (settle) {
+        t->walk_err = lfs_fs_mkconsistent(&lfs);
+        if (t->walk_err) {
+            snprintf(t->walk_where, sizeof(t->walk_where), "lfs_fs_mkconsistent");
+            lfs_unmount(&lfs);
+            compute_digests(t);
+            return 0;
+        }
     }
     int rc = add_entry(t, "/", "", LFS_TYPE_DIR, 0) ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < t->count; i++) {
@@ -275,6 +284,16 @@ int torture_tree_capture(struct torture_tree *t, const struct lfs_config *cfg,
     qsort(t->entries, t->count, sizeof(*t->entries), cmp_entry);
     compute_digests(t);
     return rc;
+}
+
+int torture_tree_capture(struct torture_tree *t, const struct lfs_config *cfg,
+        const uint8_t *attr_types) {
+    return capture(t, cfg, attr_types, false);
+}
+
+int torture_tree_capture_settled(struct torture_tree *t, const struct lfs_config *cfg,
+        const uint8_t *attr_types) {
+    return capture(t, cfg, attr_types, true);
 }
 
 int torture_tree_capture_paths(struct torture_tree *t, const struct lfs_config *cfg,

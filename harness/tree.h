@@ -56,6 +56,10 @@ struct torture_tree {
  * for. Fills t (free with torture_tree_free); -1 only when out of memory. */
 int torture_tree_capture(struct torture_tree *t, const struct lfs_config *cfg,
         const uint8_t *attr_types);
+/* The same after lfs_fs_mkconsistent in that mount: the state as a first
+ * write settles it (a failing mkconsistent is the walk's error). */
+int torture_tree_capture_settled(struct torture_tree *t, const struct lfs_config *cfg,
+        const uint8_t *attr_types);
 /* The same for the given paths only, each stat'ed (no contents, no
  * attributes): a cheap look at a few files. */
 int torture_tree_capture_paths(struct torture_tree *t, const struct lfs_config *cfg,

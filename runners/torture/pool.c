@@ -93,6 +93,7 @@ static void add_result(struct pool *p, struct torture_unit *u, struct unit_resul
     ur->unique += r->unique;
     ur->sdc += r->sdc;
     ur->rollbacks += r->rollbacks;
+    ur->unsettled += r->unsettled;
     if (r->verdict == TORTURE_FAIL || p->opt->json || p->opt->verbosity > 0) {
         if (unit_results_add(ur, r) < 0) {
             oom();
@@ -142,6 +143,7 @@ static void handle_frame(struct pool *p, struct worker *w, const struct wire_fra
             .unique = num(f, "u") != 0,
             .sdc = num(f, "z"),
             .rollbacks = num(f, "rb"),
+            .unsettled = num(f, "us"),
         };
         if (!r.id || !r.schedule) {
             return;

@@ -177,6 +177,9 @@ static void json_result(struct reporter *rep, const struct torture_unit *u,
     if (r->rollbacks) {
         fprintf(f, ",\"rollbacks\":%llu", (unsigned long long)r->rollbacks);
     }
+    if (r->unsettled) {
+        fprintf(f, ",\"unsettled\":%llu", (unsigned long long)r->unsettled);
+    }
     if (r->cut) {
         fprintf(f, ",\"cut\":{\"write\":%llu,\"op\":\"%s\",\"block\":%llu,\"off\":%llu,"
                 "\"size\":%llu}", (unsigned long long)r->cut_write, r->cut_kind,
@@ -349,6 +352,7 @@ void reporter_unit(struct reporter *rep, const struct torture_unit *u, struct un
     rep->unique += ur->unique;
     rep->sdc += ur->sdc;
     rep->rollbacks += ur->rollbacks;
+    rep->unsettled += ur->unsettled;
     rep->units_done++;
     fflush(stdout);
 }
@@ -396,6 +400,12 @@ int reporter_finish(struct reporter *rep, bool interrupted) {
             printf("oracle: %llu metadata rollbacks (a directory showing an earlier "
                     "durable listing after bit flips in its pair; not failures)\n",
                     (unsigned long long)rep->rollbacks);
+        }
+        if (rep->unsettled) {
+            printf("oracle: %llu crash states read unstable until the first write "
+                    "(a commit cut with metastable bytes; judged as settled by "
+                    "lfs_fs_mkconsistent; not failures)\n",
+                    (unsigned long long)rep->unsettled);
         }
         printf("%zu permutations%s, %llu crash points checked in %.1f s (%.0f/s)\n",
                 rep->units_done, interrupted ? " (stopped early)" : "",

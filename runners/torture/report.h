@@ -28,13 +28,14 @@ struct result {
     bool unique;                    /* oracle: a crashed device judged here */
     uint64_t sdc;                   /* oracle: files silently corrupted */
     uint64_t rollbacks;             /* oracle: directories rolled back */
+    uint64_t unsettled;             /* oracle: unstable reads before a write */
 };
 
 struct unit_results {
     struct result *items;           /* failures; every outcome if kept */
     size_t count, cap;
     uint64_t passed, skipped, cuts; /* outcomes counted but not kept */
-    uint64_t unique, sdc, rollbacks; /* of every outcome, kept or not */
+    uint64_t unique, sdc, rollbacks, unsettled; /* of every outcome, kept or not */
     char *prefix, *suffix;          /* id parts, from the worker's header */
     char *defines, *all_defines, *fault, *construction;
     char *output;                   /* the workers' stdout/stderr, if kept */
@@ -54,7 +55,7 @@ struct reporter {
     bool progress_shown;
     size_t units_done;
     uint64_t passed, failed, skipped, crash_points;
-    uint64_t unique, sdc, rollbacks;
+    uint64_t unique, sdc, rollbacks, unsettled;
     double start, last_progress;
 };
 

@@ -121,6 +121,9 @@ static void sink_outcome(void *ctx, const struct torture_outcome *o) {
     if (o->rollbacks) {
         wire_putu(&ch->buf, "rb", o->rollbacks);
     }
+    if (o->unsettled) {
+        wire_putu(&ch->buf, "us", o->unsettled);
+    }
     if (o->images) {
         wire_put(&ch->buf, "i", o->images);
         char fsck[4096];
