@@ -38,6 +38,9 @@ BENCH_SRC   := $(wildcard runners/bench/bench_*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# dependency files name each object both relative and absolute, so a build
+# made with BUILD=dir and one made with BUILD=$PWD/dir see the same headers
+DEPTARGETS = -MT $@ -MT $(abspath $@) -MT $(patsubst $(CURDIR)/%,%,$(abspath $@))
 LFS_OBJ := $(patsubst $(LFS_DIR)/%.c,$(BUILD)/obj/lfs-core/%.o,$(LFS_SRC))
 
 # Layers, linked top-down: harness -> key-value view -> core -> device.
@@ -56,11 +59,11 @@ all: $(if $(LFSTOOL_SRC),$(BUILD)/lfstool) $(TORTURE_PROGRAM)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPTARGETS) -c $< -o $@
 
 $(BUILD)/obj/lfs-core/%.o: $(LFS_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPTARGETS) -c $< -o $@
 
 $(BUILD)/libbd_emu.a: $(call obj,$(BD_SRC))
 $(BUILD)/liblfs.a: $(LFS_OBJ)
@@ -119,7 +122,7 @@ $(TORTURE_GEN_SRC): $(TORTURE_GEN)/stamp ;
 
 $(BUILD)/obj/gen-cases/%.o: $(TORTURE_GEN)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPTARGETS) -c $< -o $@
 
 # in_cases.o (cases compiled inside a core source) precedes the core's library
 $(TORTURE_PROGRAM): $(call obj,$(TORTURE_SRC)) $(TORTURE_GEN_OBJ) $(LIBS)

@@ -22,7 +22,7 @@ CASES = "tests/broken-cores/cases"
 # (patch, torture arguments that must catch it)
 RENAME = ("rename_two_commits", ["-P", "every", "-G", "default", "bc_rename"])
 FETCH = ("fetch_skips_crc", ["-P", "every", "-G", "nand", "-F", "torn-bits,metastable",
-                             "--seed", "1"])
+                             "--seed", "3"])
 SYNC = ("sync_before_commit", ["-P", "every", "-G", "default", "bc_write_sync"])
 
 
