@@ -6,7 +6,9 @@
  * Workloads (each on a freshly formatted and mounted disk, format and mount
  * not counted): creating 100 small files, appending 64 KiB in 1 KiB writes
  * with a sync after each, rewriting a 4 KiB file 100 times, and one rename
- * of a file between two directories.  Geometries: default (512-byte blocks,
+ * of a file between two directories; and, with ten directories holding a
+ * file each, 100 boots (unmount, mount, append 16 B to one file) and one
+ * boot followed by lfs_fs_mkconsistent.  Geometries: default (512-byte blocks,
  * 16-byte read/prog, 2048 blocks, cache 64, lookahead 16) and nor
  * (4096-byte blocks, 1-byte read/prog, 256 blocks).  Everything is
  * deterministic (fixed seed, no timing), so the table is comparable across
@@ -115,6 +117,48 @@ static unsigned rename_across_dirs(lfs_t *lfs)
     return 1;
 }
 
+/* ten directories with a small file each (for the two workloads below) */
+static void dirs_setup(lfs_t *lfs)
+{
+    uint8_t data[16];
+    char path[32];
+    pattern(data, sizeof(data), 3);
+    for (int i = 0; i < 10; i++) {
+        snprintf(path, sizeof(path), "d%d", i);
+        check(lfs_mkdir(lfs, path), "mkdir");
+        snprintf(path, sizeof(path), "d%d/log", i);
+        write_file(lfs, path, LFS_O_WRONLY | LFS_O_CREAT, data, sizeof(data));
+    }
+}
+
+static void remount(lfs_t *lfs)
+{
+    const struct lfs_config *cfg = lfs->cfg;
+    check(lfs_unmount(lfs), "unmount");
+    check(lfs_mount(lfs, cfg), "mount");
+}
+
+/* a data logger's boot: mount, append one record to one file, unmount; the
+ * first commit of each mount compacts that directory's pair (lfs_settle.c) */
+static unsigned boot_append(lfs_t *lfs)
+{
+    uint8_t data[16];
+    for (int i = 0; i < 100; i++) {
+        remount(lfs);
+        pattern(data, sizeof(data), (uint32_t)i);
+        write_file(lfs, "d0/log", LFS_O_WRONLY | LFS_O_APPEND, data, sizeof(data));
+    }
+    return 100;
+}
+
+/* lfs_fs_mkconsistent right after mount: rewrites every metadata pair */
+static unsigned boot_mkconsistent(lfs_t *lfs)
+{
+    remount(lfs);
+    check(lfs_fs_mkconsistent(lfs), "mkconsistent");
+    return 1;
+}
+
 struct workload {
     const char *name;
     void (*setup)(lfs_t *lfs);          /* not counted; may be NULL */
@@ -126,6 +170,8 @@ static const struct workload workloads[] = {
     {"append 64 KiB (1 KiB + sync)", NULL, append_64k},
     {"rewrite 4 KiB file x 100", NULL, rewrite_4k},
     {"rename across dirs", rename_setup, rename_across_dirs},
+    {"boot + append 16 B x 100", dirs_setup, boot_append},
+    {"boot + mkconsistent, 10 dirs", dirs_setup, boot_mkconsistent},
 };
 
 static void run(const struct geometry *g, const struct workload *w)
