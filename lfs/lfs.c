@@ -11,13 +11,19 @@
  */
 #include "lfs_internal.h"
 
+/* LFS_LOCK takes the config's lock, and on a lock error returns that error
+ * from the calling function.  Without LFS_THREADSAFE there is no lock and
+ * no error to check: both macros compile to nothing. */
 #ifdef LFS_THREADSAFE
-#define LFS_LOCK(cfg) ((cfg)->lock ? (cfg)->lock(cfg) : 0)
+#define LFS_LOCK(cfg) do { \
+        int lockerr_ = (cfg)->lock ? (cfg)->lock(cfg) : 0; \
+        if (lockerr_) { \
+            return lockerr_; \
+        } \
+    } while (0)
 #define LFS_UNLOCK(cfg) ((void)((cfg)->unlock ? (cfg)->unlock(cfg) : 0))
 #else
-// constant 0: the `if (err) return err;` after each lock is reachable only in
-// LFS_THREADSAFE builds (`make coverage` is not one)
-#define LFS_LOCK(cfg) ((void)(cfg), 0)
+#define LFS_LOCK(cfg) ((void)(cfg))
 #define LFS_UNLOCK(cfg) ((void)(cfg))
 #endif
 
@@ -25,11 +31,8 @@ int lfs_mount(lfs_t *lfs, const struct lfs_config *cfg) {
     if (!lfs || !cfg) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_rawmount(lfs, cfg);
+    LFS_LOCK(cfg);
+    int err = lfs_rawmount(lfs, cfg);
     LFS_UNLOCK(cfg);
     return err;
 }
@@ -39,11 +42,8 @@ int lfs_unmount(lfs_t *lfs) {
         return LFS_ERR_INVAL;
     }
     const struct lfs_config *cfg = lfs->cfg;
-    int err = LFS_LOCK(cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_rawunmount(lfs);
+    LFS_LOCK(cfg);
+    int err = lfs_rawunmount(lfs);
     LFS_UNLOCK(cfg);
     return err;
 }
@@ -52,11 +52,8 @@ int lfs_stat(lfs_t *lfs, const char *path, struct lfs_info *info) {
     if (!lfs || !path || !info) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_rawstat(lfs, path, info);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_rawstat(lfs, path, info);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -66,10 +63,7 @@ lfs_ssize_t lfs_getattr(lfs_t *lfs, const char *path,
     if (!lfs || !path || (!buffer && size)) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_ssize_t res = lfs_rawgetattr(lfs, path, type, buffer, size);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -92,11 +86,8 @@ int lfs_file_opencfg(lfs_t *lfs, lfs_file_t *file, const char *path,
             return LFS_ERR_INVAL;
         }
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_file_rawopencfg(lfs, file, path, flags, config);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_file_rawopencfg(lfs, file, path, flags, config);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -105,11 +96,8 @@ int lfs_file_close(lfs_t *lfs, lfs_file_t *file) {
     if (!lfs || !file) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_file_rawclose(lfs, file);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_file_rawclose(lfs, file);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -122,10 +110,7 @@ lfs_ssize_t lfs_file_read(lfs_t *lfs, lfs_file_t *file,
     if (!(file->flags & LFS_O_RDONLY)) {
         return LFS_ERR_BADF;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_ssize_t res = lfs_file_rawread(lfs, file, buffer, size);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -136,10 +121,7 @@ lfs_soff_t lfs_file_seek(lfs_t *lfs, lfs_file_t *file,
     if (!lfs || !file) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_soff_t res = lfs_file_rawseek(lfs, file, off, whence);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -149,10 +131,7 @@ lfs_soff_t lfs_file_tell(lfs_t *lfs, lfs_file_t *file) {
     if (!lfs || !file) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_soff_t res = lfs_file_rawtell(lfs, file);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -167,10 +146,7 @@ lfs_soff_t lfs_file_size(lfs_t *lfs, lfs_file_t *file) {
     if (!lfs || !file) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_soff_t res = lfs_file_rawsize(lfs, file);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -180,11 +156,8 @@ int lfs_dir_open(lfs_t *lfs, lfs_dir_t *dir, const char *path) {
     if (!lfs || !dir || !path) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_dir_rawopen(lfs, dir, path);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_dir_rawopen(lfs, dir, path);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -193,11 +166,8 @@ int lfs_dir_close(lfs_t *lfs, lfs_dir_t *dir) {
     if (!lfs || !dir) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_dir_rawclose(lfs, dir);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_dir_rawclose(lfs, dir);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -206,11 +176,8 @@ int lfs_dir_read(lfs_t *lfs, lfs_dir_t *dir, struct lfs_info *info) {
     if (!lfs || !dir || !info) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_dir_rawread(lfs, dir, info);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_dir_rawread(lfs, dir, info);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -219,11 +186,8 @@ int lfs_dir_seek(lfs_t *lfs, lfs_dir_t *dir, lfs_off_t off) {
     if (!lfs || !dir) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_dir_rawseek(lfs, dir, off);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_dir_rawseek(lfs, dir, off);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -232,10 +196,7 @@ lfs_soff_t lfs_dir_tell(lfs_t *lfs, lfs_dir_t *dir) {
     if (!lfs || !dir) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_soff_t res = lfs_dir_rawtell(lfs, dir);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -245,11 +206,8 @@ int lfs_dir_rewind(lfs_t *lfs, lfs_dir_t *dir) {
     if (!lfs || !dir) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_dir_rawrewind(lfs, dir);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_dir_rawrewind(lfs, dir);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -258,11 +216,8 @@ int lfs_fs_stat(lfs_t *lfs, struct lfs_fsinfo *fsinfo) {
     if (!lfs || !fsinfo) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_fs_rawstat(lfs, fsinfo);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_fs_rawstat(lfs, fsinfo);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -271,10 +226,7 @@ lfs_ssize_t lfs_fs_size(lfs_t *lfs) {
     if (!lfs) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_ssize_t res = lfs_fs_rawsize(lfs);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -285,11 +237,8 @@ int lfs_fs_traverse(lfs_t *lfs, int (*cb)(void *data, lfs_block_t block),
     if (!lfs || !cb) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_fs_rawtraverse(lfs, cb, data, true);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_fs_rawtraverse(lfs, cb, data, true);
     if (!err) {
         err = lfs_file_traverseopen(lfs, cb, data);
     }
@@ -301,11 +250,8 @@ int lfs_format(lfs_t *lfs, const struct lfs_config *cfg) {
     if (!lfs || !cfg) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_rawformat(lfs, cfg);
+    LFS_LOCK(cfg);
+    int err = lfs_rawformat(lfs, cfg);
     LFS_UNLOCK(cfg);
     return err;
 }
@@ -315,11 +261,8 @@ int lfs_format(lfs_t *lfs, const struct lfs_config *cfg) {
         if (!lfs || !path) { \
             return LFS_ERR_INVAL; \
         } \
-        int err_ = LFS_LOCK(lfs->cfg); \
-        if (err_) { \
-            return err_; \
-        } \
-        err_ = (call); \
+        LFS_LOCK(lfs->cfg); \
+        int err_ = (call); \
         LFS_UNLOCK(lfs->cfg); \
         return err_; \
     } while (0)
@@ -359,10 +302,7 @@ lfs_ssize_t lfs_file_write(lfs_t *lfs, lfs_file_t *file,
     if (!(file->flags & LFS_O_WRONLY)) {
         return LFS_ERR_BADF;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
+    LFS_LOCK(lfs->cfg);
     lfs_ssize_t res = lfs_file_rawwrite(lfs, file, buffer, size);
     LFS_UNLOCK(lfs->cfg);
     return res;
@@ -372,11 +312,8 @@ int lfs_file_sync(lfs_t *lfs, lfs_file_t *file) {
     if (!lfs || !file) {
         return LFS_ERR_INVAL;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = (file->flags & LFS_O_WRONLY) ? lfs_file_rawsync(lfs, file)
+    LFS_LOCK(lfs->cfg);
+    int err = (file->flags & LFS_O_WRONLY) ? lfs_file_rawsync(lfs, file)
             : lfs_file_flush(lfs, file);
     LFS_UNLOCK(lfs->cfg);
     return err;
@@ -389,11 +326,8 @@ int lfs_file_truncate(lfs_t *lfs, lfs_file_t *file, lfs_off_t size) {
     if (!(file->flags & LFS_O_WRONLY)) {
         return LFS_ERR_BADF;
     }
-    int err = LFS_LOCK(lfs->cfg);
-    if (err) {
-        return err;
-    }
-    err = lfs_file_rawtruncate(lfs, file, size);
+    LFS_LOCK(lfs->cfg);
+    int err = lfs_file_rawtruncate(lfs, file, size);
     LFS_UNLOCK(lfs->cfg);
     return err;
 }
@@ -403,11 +337,8 @@ int lfs_file_truncate(lfs_t *lfs, lfs_file_t *file, lfs_off_t size) {
         if (!lfs) { \
             return LFS_ERR_INVAL; \
         } \
-        int err_ = LFS_LOCK(lfs->cfg); \
-        if (err_) { \
-            return err_; \
-        } \
-        err_ = (call); \
+        LFS_LOCK(lfs->cfg); \
+        int err_ = (call); \
         LFS_UNLOCK(lfs->cfg); \
         return err_; \
     } while (0)
