@@ -1,0 +1,171 @@
+/*
+ * test_lfs_cover_evil.c - entries whose structs contradict their types,
+ * and superblocks that contradict where they sit, built by hand with the
+ * metadata builder of test_lfs_bd.h on a bd_emu device: each gets a clean
+ * error (LFS_ERR_CORRUPT) where it is used, and the rest of the disk stays
+ * usable. A file with a skip-list of size 0 (which no littlefs writes but
+ * the format allows) reads as empty.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "test_lfs_write_util.h"
+#define TEST_LFS_MBUILDER
+#include "test_lfs_bd.h"
+#include "lfs_internal.h"
+
+#define BS 512
+#define BC 64
+
+static uint8_t blk[BS];
+
+static void put_block(struct wdev *d, lfs_block_t block) {
+    assert_int_equal(bd_emu_dev_erase(d->bd, block), 0);
+    assert_int_equal(bd_emu_dev_prog(d->bd, block, 0, blk, BS), 0);
+}
+
+/* Root {0,1}, ids in name order:
+ *   1 "d"  a directory whose struct is inline data, not a pair
+ *   2 "e"  a directory whose pair {20,21} was never written
+ *   3 "f"  a file whose struct is a directory pair
+ *   4 "g"  a good file, 5 bytes inline
+ *   5 "w"  an entry of a type that is neither file nor directory
+ *   6 "z"  a file with a skip-list of size 0 */
+static void build_entries(struct wdev *d) {
+    wdev_init(d, 16, 16, BS, BC, 64);
+    struct mbuilder m;
+    mb_begin(&m, blk, BS, 16, 1);
+    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
+    mb_tag(&m, mk(LFS_TYPE_CREATE, 1, 0), NULL);
+    mb_name(&m, LFS_TYPE_DIR, 1, "d");
+    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 1, 0), NULL);
+    mb_tag(&m, mk(LFS_TYPE_CREATE, 2, 0), NULL);
+    mb_name(&m, LFS_TYPE_DIR, 2, "e");
+    mb_pair(&m, LFS_TYPE_DIRSTRUCT, 2, 20, 21);
+    mb_tag(&m, mk(LFS_TYPE_CREATE, 3, 0), NULL);
+    mb_name(&m, LFS_TYPE_REG, 3, "f");
+    mb_pair(&m, LFS_TYPE_DIRSTRUCT, 3, 0, 1);
+    mb_tag(&m, mk(LFS_TYPE_CREATE, 4, 0), NULL);
+    mb_name(&m, LFS_TYPE_REG, 4, "g");
+    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 4, 5), "hello");
+    mb_tag(&m, mk(LFS_TYPE_CREATE, 5, 0), NULL);
+    mb_name(&m, 0x003, 5, "w");
+    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 5, 0), NULL);
+    mb_tag(&m, mk(LFS_TYPE_CREATE, 6, 0), NULL);
+    mb_name(&m, LFS_TYPE_REG, 6, "z");
+    mb_pair(&m, LFS_TYPE_CTZSTRUCT, 6, 10, 0);
+    mb_commit(&m, 0);
+    put_block(d, 0);
+    assert_int_equal(lfs_mount(&d->lfs, &d->cfg), 0);
+}
+
+static int count_blocks(void *data, lfs_block_t block) {
+    assert_true(block < BC);
+    *(int *)data += 1;
+    return 0;
+}
+
+static void test_contradicting_entries(void **state) {
+    (void)state;
+    struct wdev d;
+    build_entries(&d);
+    lfs_t *lfs = &d.lfs;
+    struct lfs_info info;
+    lfs_dir_t dir;
+    lfs_file_t f;
+
+    // "d": a directory without a pair
+    assert_int_equal(lfs_stat(lfs, "d/x", &info), LFS_ERR_CORRUPT);
+    assert_int_equal(lfs_dir_open(lfs, &dir, "d"), LFS_ERR_CORRUPT);
+    assert_int_equal(lfs_remove(lfs, "d"), LFS_ERR_CORRUPT);
+    // "e": a pair with no valid log
+    assert_int_equal(lfs_dir_open(lfs, &dir, "e"), LFS_ERR_CORRUPT);
+    assert_int_equal(lfs_remove(lfs, "e"), LFS_ERR_CORRUPT);
+    // "f": a file without a file struct
+    assert_int_equal(lfs_file_open(lfs, &f, "f", LFS_O_RDONLY),
+            LFS_ERR_CORRUPT);
+    // "w": neither file nor directory
+    assert_int_equal(lfs_stat(lfs, "w", &info), LFS_ERR_CORRUPT);
+    assert_int_equal(lfs_stat(lfs, "w/x", &info), LFS_ERR_CORRUPT);
+    // listing the root stops with an error at "w", after "d" .. "g"
+    assert_int_equal(lfs_dir_open(lfs, &dir, "/"), 0);
+    int listed = 0;
+    int res;
+    while ((res = lfs_dir_read(lfs, &dir, &info)) > 0) {
+        listed += 1;
+    }
+    assert_int_equal(res, LFS_ERR_CORRUPT);
+    assert_int_equal(listed, 2 + 4);
+    assert_int_equal(lfs_dir_close(lfs, &dir), 0);
+
+    // "z": an empty skip-list is an empty file
+    assert_int_equal(lfs_file_open(lfs, &f, "z", LFS_O_RDONLY), 0);
+    assert_int_equal(lfs_file_size(lfs, &f), 0);
+    uint8_t buf[8];
+    assert_int_equal(lfs_file_read(lfs, &f, buf, sizeof(buf)), 0);
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    int blocks = 0;
+    assert_int_equal(lfs_fs_traverse(lfs, count_blocks, &blocks), 0);
+    // the root pair and the pairs the structs of "e" and "f" name
+    assert_int_equal(blocks, 2 + 2 + 2);
+
+    // the good file is untouched
+    assert_int_equal(lfs_file_open(lfs, &f, "g", LFS_O_RDONLY), 0);
+    assert_int_equal(lfs_file_read(lfs, &f, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    wdev_free(&d);
+}
+
+/* {0,1} holds a superblock for BC blocks and a hard tail to `tail`, whose
+ * block tail[0] holds another superblock entry claiming `count` blocks. */
+static void build_two_superblocks(struct wdev *d, lfs_block_t tail0,
+        lfs_block_t tail1, lfs_size_t count) {
+    wdev_init(d, 16, 16, BS, BC, 64);
+    struct mbuilder m;
+    mb_begin(&m, blk, BS, 16, 1);
+    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
+    mb_pair(&m, LFS_TYPE_HARDTAIL, 0x3ff, tail0, tail1);
+    mb_commit(&m, 0);
+    put_block(d, 0);
+    mb_begin(&m, blk, BS, 16, 1);
+    mb_superblock(&m, 0x00020001, BS, count, 0, 0, 0);
+    mb_commit(&m, 0);
+    put_block(d, tail0);
+}
+
+static void test_superblock_outside_its_count(void **state) {
+    (void)state;
+    struct wdev d;
+    // taken from the disk, the block count of the last superblock is 32,
+    // but that superblock sits at block 40 (or 41)
+    build_two_superblocks(&d, 40, 41, 32);
+    d.cfg.block_count = 0;
+    assert_int_equal(lfs_mount(&d.lfs, &d.cfg), LFS_ERR_CORRUPT);
+    wdev_free(&d);
+    build_two_superblocks(&d, 30, 41, 32);
+    d.cfg.block_count = 0;
+    assert_int_equal(lfs_mount(&d.lfs, &d.cfg), LFS_ERR_CORRUPT);
+    wdev_free(&d);
+    // a count that leaves no room even for the superblock pair
+    build_two_superblocks(&d, 40, 41, 1);
+    d.cfg.block_count = 0;
+    assert_int_equal(lfs_mount(&d.lfs, &d.cfg), LFS_ERR_CORRUPT);
+    wdev_free(&d);
+    // consistent: the second superblock is the root
+    build_two_superblocks(&d, 40, 41, BC);
+    d.cfg.block_count = 0;
+    assert_int_equal(lfs_mount(&d.lfs, &d.cfg), 0);
+    struct lfs_fsinfo fs;
+    assert_int_equal(lfs_fs_stat(&d.lfs, &fs), 0);
+    assert_int_equal(fs.block_count, BC);
+    assert_int_equal(lfs_unmount(&d.lfs), 0);
+    wdev_free(&d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_contradicting_entries),
+        cmocka_unit_test(test_superblock_outside_its_count),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
