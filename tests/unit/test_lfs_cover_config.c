@@ -7,7 +7,8 @@
  * positive value is LFS_ERR_IO; a disk whose limits exceed the mount's is
  * refused; and lfs_fs_grow, with each of its reads failing in turn or the
  * device dying at each of its writes, either grows the disk or leaves it
- * (and the mount) at the old size. Assumes a bd_emu device
+ * (and the mount) at the old size; lfs_fs_gc under the same faults leaves
+ * a disk that mounts and completes a gc. Assumes a bd_emu device
  * (test_lfs_write_util.h).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -330,9 +331,10 @@ static int flaky_read(const struct lfs_config *c, lfs_block_t block,
 }
 
 /* A GROW_FROM-block filesystem of disk version 2.0 on a GROW_TO-block
- * device, mounted as 2.1 with block_count 0 (taken from the disk): the
- * grow first rewrites the superblock as 2.1, as any first write would. */
-static void make_small(struct wdev *d) {
+ * device, mounted as 2.1 with block_count 0 (taken from the disk) and the
+ * given compact_thresh: the first write (grow or gc here) rewrites the
+ * superblock as 2.1 first. */
+static void make_small(struct wdev *d, lfs_size_t compact_thresh) {
     wdev_init(d, 16, 16, BS, GROW_TO, 64);
     wfill(content, sizeof(content), 3);
     d->cfg.read = flaky_read;
@@ -345,6 +347,7 @@ static void make_small(struct wdev *d) {
     assert_int_equal(lfs_unmount(&d->lfs), 0);
     d->cfg.block_count = 0;
     d->cfg.disk_version = 0;
+    d->cfg.compact_thresh = compact_thresh;
     assert_int_equal(lfs_mount(&d->lfs, &d->cfg), 0);
 }
 
@@ -386,7 +389,7 @@ static void test_grow_errors(void **state) {
     (void)state;
     struct wdev d;
     // the arguments: no shrinking, nothing past the config's count
-    make_small(&d);
+    make_small(&d, 0);
     assert_int_equal(lfs_fs_grow(&d.lfs, GROW_FROM - 1), LFS_ERR_INVAL);
     assert_int_equal(lfs_fs_grow(&d.lfs, GROW_FROM), 0);
     assert_int_equal(lfs_unmount(&d.lfs), 0);
@@ -397,7 +400,7 @@ static void test_grow_errors(void **state) {
     wdev_free(&d);
 
     // a clean run counts the reads and write ops a grow makes
-    make_small(&d);
+    make_small(&d, 0);
     reads_seen = 0;
     read_fail_at = 0;
     uint64_t start = bd_emu_write_ops(d.bd);
@@ -409,17 +412,70 @@ static void test_grow_errors(void **state) {
     assert_true(reads > 0 && writes > 0);
 
     for (unsigned long n = 1; n <= reads; n++) {
-        make_small(&d);
+        make_small(&d, 0);
         reads_seen = 0;
         read_fail_at = n;
         after_grow(&d, lfs_fs_grow(&d.lfs, GROW_TO));
         wdev_free(&d);
     }
     for (uint64_t n = 1; n <= writes; n++) {
-        make_small(&d);
+        make_small(&d, 0);
         assert_int_equal(bd_emu_arm_powerloss(d.bd, n, BD_EMU_FAULT_ATOMIC,
                 NULL, NULL), 0);
         after_grow(&d, lfs_fs_grow(&d.lfs, GROW_TO));
+        wdev_free(&d);
+    }
+}
+
+/* ---- lfs_fs_gc under device errors -------------------------------------- */
+
+/* After a gc that returned err, on the disk of make_small mounted with a
+ * compaction threshold of 32 bytes (so gc rewrites the superblock as 2.1,
+ * then compacts the log that rewrite grew): the disk mounts, holds "f",
+ * and a gc then completes. */
+static void after_gc(struct wdev *d, int err) {
+    assert_true(err == 0 || err == LFS_ERR_IO);
+    assert_int_equal(lfs_unmount(&d->lfs), 0);
+    read_fail_at = 0;
+    bd_emu_disarm_powerloss(d->bd);
+    bd_emu_power_on(d->bd);
+    assert_int_equal(lfs_mount(&d->lfs, &d->cfg), 0);
+    wcheck(&d->lfs, "f", content, sizeof(content));
+    assert_int_equal(lfs_fs_gc(&d->lfs), 0);
+    struct lfs_fsinfo fs;
+    assert_int_equal(lfs_fs_stat(&d->lfs, &fs), 0);
+    assert_int_equal(fs.disk_version, 0x00020001);
+    assert_int_equal(lfs_unmount(&d->lfs), 0);
+}
+
+static void test_gc_errors(void **state) {
+    (void)state;
+    struct wdev d;
+    make_small(&d, 32);
+    reads_seen = 0;
+    read_fail_at = 0;
+    uint64_t start = bd_emu_write_ops(d.bd);
+    assert_int_equal(lfs_fs_gc(&d.lfs), 0);
+    unsigned long reads = reads_seen;
+    uint64_t writes = bd_emu_write_ops(d.bd) - start;
+    after_gc(&d, 0);
+    wdev_free(&d);
+    assert_true(reads > 0 && writes > 0);
+
+    for (unsigned long n = 1; n <= reads; n++) {
+        make_small(&d, 32);
+        reads_seen = 0;
+        read_fail_at = n;
+        after_gc(&d, lfs_fs_gc(&d.lfs));
+        wdev_free(&d);
+    }
+    for (uint64_t n = 1; n <= writes; n++) {
+        make_small(&d, 32);
+        assert_int_equal(bd_emu_arm_powerloss(d.bd, n, BD_EMU_FAULT_ATOMIC,
+                NULL, NULL), 0);
+        int err = lfs_fs_gc(&d.lfs);
+        assert_int_equal(err, LFS_ERR_IO);
+        after_gc(&d, err);
         wdev_free(&d);
     }
 }
@@ -434,6 +490,7 @@ int main(void) {
         cmocka_unit_test(test_positive_results),
         cmocka_unit_test(test_disk_limits),
         cmocka_unit_test(test_grow_errors),
+        cmocka_unit_test(test_gc_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
