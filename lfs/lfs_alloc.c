@@ -33,6 +33,8 @@ void lfs_alloc_drop(lfs_t *lfs) {
 
 static int lfs_alloc_mark(void *data, lfs_block_t block) {
     lfs_t *lfs = data;
+    // defensive, unreachable: every traversal range-checks a block before
+    // it reports it (pairs, skip-list heads and pointers alike)
     if (block >= lfs->block_count) {
         return LFS_ERR_CORRUPT;
     }

@@ -190,6 +190,8 @@ int lfs_fs_traversehalforphans(lfs_t *lfs,
 static int lfs_fs_countblock(void *data, lfs_block_t block) {
     (void)block;
     lfs_size_t *count = data;
+    // reached only by a traversal reporting 2^31 blocks: a device that
+    // large (no test has one), or a corrupt one whose files share blocks
     if (*count >= 0x7fffffff) {
         return LFS_ERR_CORRUPT;
     }

@@ -247,11 +247,8 @@ int lfs_rawmount(lfs_t *lfs, const struct lfs_config *cfg) {
         }
     }
 
-    if (lfs_pair_isnull(lfs->root)) {
-        err = LFS_ERR_INVAL;
-        goto cleanup;
-    }
-
+    // the first pair held a superblock (else the loop failed), so the root
+    // is set
     lfs_gstate_finish(&lfs->gstate);
     lfs->gdisk = lfs->gstate;
 

@@ -95,7 +95,8 @@ int lfs_fs_preporphans(lfs_t *lfs, int orphans) {
 
 /* Find the pair whose tail is `pair`. */
 int lfs_fs_pred(lfs_t *lfs, const lfs_block_t pair[2], lfs_mdir_t *pdir) {
-    // the superblock pair starts the list: nothing comes before it
+    // the superblock pair starts the list: nothing comes before it.
+    // Defensive: {0, 1} is never relocated or dropped, so no caller asks
     if (lfs_pair_sharesblock(pair, (const lfs_block_t[2]){0, 1})) {
         return LFS_ERR_NOENT;
     }
@@ -127,6 +128,7 @@ struct lfs_parentmatch {
 static int lfs_fs_parentmatch(void *data, lfs_tag_t tag,
         lfs_block_t block, lfs_off_t off) {
     struct lfs_parentmatch *m = data;
+    // unreachable: lfs_fs_parent matches sizes too, so every tag is 8 bytes
     if (lfs_tag_datasize(tag) < 8) {
         return LFS_CMP_LT;
     }

@@ -59,6 +59,7 @@ lfs_ssize_t lfs_path_next(const char **path, bool isdir) {
         }
 
         *path = name;
+        // reached only by a single name longer than 2 GiB (no test makes one)
         if (namelen > 0x7fffffff) {
             return LFS_ERR_NAMETOOLONG;
         }
