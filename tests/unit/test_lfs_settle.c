@@ -53,13 +53,21 @@ static int found(const char *path) {
 /* Crashed states of "create NAME" (NAME = d/b, d/bb, ...: the length moves
  * where the commit's last prog falls) under the metastable fault, at every
  * write, keeping those whose reads of NAME disagree across remounts. */
-static size_t flickering(bd_emu_snapshot_t *start, bd_emu_snapshot_t **out,
-        char names[][64], size_t cap) {
-    size_t n = 0;
-    for (int len = 1; len < 48 && n < cap; len++) {
+struct flicker {
+    bd_emu_snapshot_t *state[8];
+    char name[8][64];
+    size_t n;
+};
+
+static void flicker_find(struct flicker *f, size_t cap) {
+    setup();
+    bd_emu_snapshot_t *start = bd_emu_snapshot(dev.bd);
+    assert_non_null(start);
+    f->n = 0;
+    for (int len = 1; len < 48 && f->n < cap; len++) {
         char name[64] = "d/";
         memset(name + 2, 'b', (size_t)len);
-        for (uint64_t cut = 1; n < cap; cut++) {
+        for (uint64_t cut = 1; f->n < cap; cut++) {
             assert_int_equal(bd_emu_restore(dev.bd, start), 0);
             assert_int_equal(bd_emu_arm_powerloss(dev.bd, cut,
                     BD_EMU_FAULT_METASTABLE, NULL, NULL), 0);
@@ -77,64 +85,60 @@ static size_t flickering(bd_emu_snapshot_t *start, bd_emu_snapshot_t **out,
                 yes += found(name);
             }
             if (yes > 0 && yes < READS) {
-                out[n] = bd_emu_snapshot(dev.bd);
-                assert_non_null(out[n]);
-                snprintf(names[n], 64, "%s", name);
-                n++;
+                f->state[f->n] = bd_emu_snapshot(dev.bd);
+                assert_non_null(f->state[f->n]);
+                snprintf(f->name[f->n], sizeof(f->name[0]), "%s", name);
+                f->n++;
             }
         }
     }
-    return n;
+    bd_emu_snapshot_free(start);
+    assert_true(f->n > 0);      /* else the tests check nothing */
+}
+
+static void flicker_free(struct flicker *f) {
+    for (size_t i = 0; i < f->n; i++) {
+        bd_emu_snapshot_free(f->state[i]);
+    }
+    wdev_free(&dev);
 }
 
 static void test_acked_write_survives_flicker(void **state) {
     (void)state;
-    setup();
-    bd_emu_snapshot_t *start = bd_emu_snapshot(dev.bd);
-    bd_emu_snapshot_t *crashed[8];
-    char names[8][64];
-    size_t n = flickering(start, crashed, names, 8);
-    assert_true(n > 0);     /* else this test checks nothing */
-    for (size_t s = 0; s < n; s++) {
+    struct flicker f;
+    flicker_find(&f, 8);
+    for (size_t s = 0; s < f.n; s++) {
         for (int t = 0; t < TRIALS; t++) {
-            assert_int_equal(bd_emu_restore(dev.bd, crashed[s]), 0);
+            assert_int_equal(bd_emu_restore(dev.bd, f.state[s]), 0);
             assert_int_equal(lfs_mount(&dev.lfs, &dev.cfg), 0);
             create(&dev.lfs, "d/c", 0);
             assert_int_equal(lfs_unmount(&dev.lfs), 0);
-            int b = found(names[s]);
+            int b = found(f.name[s]);
             for (int i = 0; i < READS; i++) {
                 assert_int_equal(found("d/c"), 1);
-                assert_int_equal(found(names[s]), b);
+                assert_int_equal(found(f.name[s]), b);
             }
         }
-        bd_emu_snapshot_free(crashed[s]);
     }
-    bd_emu_snapshot_free(start);
-    wdev_free(&dev);
+    flicker_free(&f);
 }
 
 static void test_mkconsistent_settles(void **state) {
     (void)state;
-    setup();
-    bd_emu_snapshot_t *start = bd_emu_snapshot(dev.bd);
-    bd_emu_snapshot_t *crashed[4];
-    char names[4][64];
-    size_t n = flickering(start, crashed, names, 4);
-    assert_true(n > 0);
-    for (size_t s = 0; s < n; s++) {
-        assert_int_equal(bd_emu_restore(dev.bd, crashed[s]), 0);
+    struct flicker f;
+    flicker_find(&f, 4);
+    for (size_t s = 0; s < f.n; s++) {
+        assert_int_equal(bd_emu_restore(dev.bd, f.state[s]), 0);
         assert_int_equal(lfs_mount(&dev.lfs, &dev.cfg), 0);
         assert_int_equal(lfs_fs_mkconsistent(&dev.lfs), 0);
         assert_int_equal(lfs_unmount(&dev.lfs), 0);
-        int b = found(names[s]);
+        int b = found(f.name[s]);
         for (int i = 0; i < READS; i++) {
-            assert_int_equal(found(names[s]), b);
+            assert_int_equal(found(f.name[s]), b);
             assert_int_equal(found("d/a"), 1);
         }
-        bd_emu_snapshot_free(crashed[s]);
     }
-    bd_emu_snapshot_free(start);
-    wdev_free(&dev);
+    flicker_free(&f);
 }
 
 static uint64_t erases(void) {
