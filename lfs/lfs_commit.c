@@ -268,6 +268,7 @@ static int lfs_dir_eachlive(lfs_t *lfs, const lfs_mdir_t *dir,
                     continue;
                 }
                 int res = lfs_tag_hidden(lfs, NULL, attrs, count, i + 1, &t);
+                // cannot fail: without a log (NULL) it reads nothing
                 if (res < 0) {
                     return res;
                 }
@@ -278,6 +279,7 @@ static int lfs_dir_eachlive(lfs_t *lfs, const lfs_mdir_t *dir,
             }
         } else if (lfs_tag_iscontent(tag) && !lfs_tag_isdelete(tag)) {
             int res = lfs_tag_hidden(lfs, NULL, attrs, count, i + 1, &tag);
+            // cannot fail, as above
             if (res < 0) {
                 return res;
             }
