@@ -445,7 +445,9 @@ lfs_stag_t lfs_mdir_getslice(lfs_t *lfs, const lfs_mdir_t *dir,
             if (err) {
                 return err;
             }
-            memset((uint8_t*)gbuffer + diff, 0, gsize - diff);
+            if (gsize > diff) {     // gbuffer may be NULL when gsize is 0
+                memset((uint8_t*)gbuffer + diff, 0, gsize - diff);
+            }
             return (lfs_stag_t)lfs_tag_shift(tag, gdiff);
         }
     }
