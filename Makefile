@@ -204,8 +204,10 @@ mutants: deps
 
 bench: DEPS = python3-toml
 bench: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) benches
+	@$(MAKE) --no-print-directory -j$(NPROC) benches $(TORTURE_PROGRAM)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@echo "== scripts/bench_runs.py (the torture runs of make test and make torture)"
+	@"$$(scripts/find-python)" scripts/bench_runs.py --torture $(TORTURE_PROGRAM)
 
 clean:
 	rm -rf build
