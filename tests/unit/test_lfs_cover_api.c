@@ -122,13 +122,18 @@ static void test_null_arguments(void **state) {
     wdev_free(&d);
 }
 
+/* A freshly formatted filesystem on d, mounted. */
+static lfs_t *mounted_fs(struct wdev *d) {
+    wdev_init(d, 16, 16, 512, 64, 64);
+    assert_int_equal(lfs_format(&d->lfs, &d->cfg), 0);
+    assert_int_equal(lfs_mount(&d->lfs, &d->cfg), 0);
+    return &d->lfs;
+}
+
 static void test_wrong_mode(void **state) {
     (void)state;
     struct wdev d;
-    wdev_init(&d, 16, 16, 512, 64, 64);
-    lfs_t *lfs = &d.lfs;
-    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
-    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    lfs_t *lfs = mounted_fs(&d);
     lfs_file_t f;
     char buf[4] = "abc";
     assert_int_equal(lfs_file_open(lfs, &f, "f",
@@ -151,10 +156,7 @@ static void test_wrong_mode(void **state) {
 static void test_empty_and_unknown(void **state) {
     (void)state;
     struct wdev d;
-    wdev_init(&d, 16, 16, 512, 64, 64);
-    lfs_t *lfs = &d.lfs;
-    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
-    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    lfs_t *lfs = mounted_fs(&d);
     lfs_file_t f;
     assert_int_equal(lfs_getattr(lfs, "/", 'e', NULL, 0), LFS_ERR_NOATTR);
     assert_int_equal(lfs_setattr(lfs, "/", 'e', NULL, 0), 0);

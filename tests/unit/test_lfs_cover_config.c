@@ -13,6 +13,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "test_lfs_write_util.h"
+#include "test_lfs_faultbd.h"
 
 #define BS 512
 #define BC 64
@@ -317,18 +318,6 @@ static void test_disk_limits(void **state) {
 
 #define GROW_FROM 40
 #define GROW_TO BC
-
-static unsigned long reads_seen;
-static unsigned long read_fail_at;   /* 0: never */
-
-static int flaky_read(const struct lfs_config *c, lfs_block_t block,
-        lfs_off_t off, void *buffer, lfs_size_t size) {
-    reads_seen += 1;
-    if (reads_seen == read_fail_at) {
-        return LFS_ERR_IO;
-    }
-    return bd_emu_read(c, block, off, buffer, size);
-}
 
 /* A GROW_FROM-block filesystem of disk version 2.0 on a GROW_TO-block
  * device, mounted as 2.1 with block_count 0 (taken from the disk) and the

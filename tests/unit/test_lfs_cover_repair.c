@@ -20,23 +20,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "test_lfs_write_util.h"
+#include "test_lfs_faultbd.h"
 #include "lfs_internal.h"
 
 #define BS 512
 #define BC 64
 #define SPLITTERS 6
-
-static unsigned long reads_seen;
-static unsigned long read_fail_at;   /* 0: never */
-
-static int flaky_read(const struct lfs_config *c, lfs_block_t block,
-        lfs_off_t off, void *buffer, lfs_size_t size) {
-    reads_seen += 1;
-    if (reads_seen == read_fail_at) {
-        return LFS_ERR_IO;
-    }
-    return bd_emu_read(c, block, off, buffer, size);
-}
 
 static void dev_config(struct wdev *d) {
     d->cfg.read = flaky_read;
