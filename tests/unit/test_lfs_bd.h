@@ -410,6 +410,17 @@ static inline void mb_commit(struct mbuilder *m, lfs_size_t fcrc_size) {
     m->ptag = tag;
 }
 
+/* A gstate delta: tag (0x80000000 for "orphans exist", a delete tag for a
+ * pending move) and the pair a move is in. */
+static inline void mb_gstate(struct mbuilder *m, uint32_t tag,
+        lfs_block_t a, lfs_block_t b) {
+    uint8_t raw[12];
+    lfs_put_le32(raw, tag);
+    lfs_put_le32(raw + 4, a);
+    lfs_put_le32(raw + 8, b);
+    mb_tag(m, mk(0x7ff, 0x3ff, 12), raw);
+}
+
 /* Superblock entry (id 0) of a 2.x filesystem. */
 static inline void mb_superblock(struct mbuilder *m, uint32_t version,
         lfs_size_t block_size, lfs_size_t block_count,
