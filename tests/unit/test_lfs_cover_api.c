@@ -5,7 +5,8 @@
  * handle used against its open mode answers LFS_ERR_BADF; the mounted
  * filesystem is unharmed afterwards. A NULL buffer of size 0 is a valid
  * empty transfer; unknown open flags and seek whences are LFS_ERR_INVAL;
- * a file cannot be named with a trailing slash, nor the root renamed.
+ * a file cannot be named with a trailing slash, nor the root renamed; an
+ * open file's attribute resized to 0x3ff by the caller is removed at sync.
  * Assumes a bd_emu device (test_lfs_write_util.h).
  */
 #include "test_lfs_write_util.h"
@@ -213,11 +214,49 @@ static void test_empty_and_unknown(void **state) {
     wdev_free(&d);
 }
 
+/* The attributes given at open are written at every sync, with the sizes
+ * they have then: one whose size the caller sets to 0x3ff (the size that
+ * marks a deleted tag) after open is removed. The first commit after a
+ * mount rewrites the whole pair, which leaves such an attribute out. */
+static void test_attr_resized_to_delete(void **state) {
+    (void)state;
+    struct wdev d;
+    lfs_t *lfs = mounted_fs(&d);
+    uint8_t value[4] = {1, 2, 3, 4};
+    struct lfs_attr attr = {.type = 'a', .buffer = value, .size = 4};
+    struct lfs_file_config fcfg = {.attrs = &attr, .attr_count = 1};
+    lfs_file_t f;
+    assert_int_equal(lfs_file_opencfg(lfs, &f, "f",
+            LFS_O_WRONLY | LFS_O_CREAT, &fcfg), 0);
+    assert_int_equal(lfs_file_write(lfs, &f, "abc", 3), 3);
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    uint8_t got[4];
+    assert_int_equal(lfs_getattr(lfs, "f", 'a', got, 4), 4);
+    assert_memory_equal(got, value, 4);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    assert_int_equal(lfs_file_opencfg(lfs, &f, "f", LFS_O_WRONLY, &fcfg), 0);
+    attr.size = 0x3ff;
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    assert_int_equal(lfs_getattr(lfs, "f", 'a', got, 4), LFS_ERR_NOATTR);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    assert_int_equal(lfs_getattr(lfs, "f", 'a', got, 4), LFS_ERR_NOATTR);
+    char buf[4];
+    assert_int_equal(lfs_file_open(lfs, &f, "f", LFS_O_RDONLY), 0);
+    assert_int_equal(lfs_file_read(lfs, &f, buf, 4), 3);
+    assert_memory_equal(buf, "abc", 3);
+    assert_int_equal(lfs_file_close(lfs, &f), 0);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    wdev_free(&d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_wrong_mode),
         cmocka_unit_test(test_empty_and_unknown),
+        cmocka_unit_test(test_attr_resized_to_delete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * without prog or erase callbacks (read-only) mounts, reads, and answers
  * LFS_ERR_IO to a write; one without sync works; a callback returning a
  * positive value is LFS_ERR_IO; a disk whose limits exceed the mount's is
- * refused; and lfs_fs_grow, with each of its reads failing in turn or the
+ * refused; a prog_size too large for one CRC tag's padding works; and
+ * lfs_fs_grow, with each of its reads failing in turn or the
  * device dying at each of its writes, either grows the disk or leaves it
  * (and the mount) at the old size; lfs_fs_gc under the same faults leaves
  * a disk that mounts and completes a gc. Assumes a bd_emu device
@@ -139,6 +140,33 @@ static void test_valid_edges(void **state) {
     wcheck(&d.lfs, "g", content, 1);
     assert_int_equal(lfs_unmount(&d.lfs), 0);
     still_intact(&d);
+    wdev_free(&d);
+}
+
+/* A prog_size of 2048: a commit is padded to it with CRC tags, and one CRC
+ * tag reaches at most 1022 bytes, so the padding takes several. Files,
+ * directories and attributes written on it read back after a remount. */
+static void test_large_prog_size(void **state) {
+    (void)state;
+    struct wdev d;
+    wdev_init(&d, 16, 2048, 4096, 16, 2048);
+    lfs_t *lfs = &d.lfs;
+    static uint8_t data[5000];
+    wfill(data, sizeof(data), 8);
+    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    assert_int_equal(lfs_mkdir(lfs, "d"), 0);
+    wwrite(lfs, "d/small", data, 30, LFS_O_WRONLY | LFS_O_CREAT);
+    wwrite(lfs, "big", data, sizeof(data), LFS_O_WRONLY | LFS_O_CREAT);
+    assert_int_equal(lfs_setattr(lfs, "d", 'a', data, 8), 0);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    wcheck(lfs, "d/small", data, 30);
+    wcheck(lfs, "big", data, sizeof(data));
+    uint8_t attr[8];
+    assert_int_equal(lfs_getattr(lfs, "d", 'a', attr, sizeof(attr)), 8);
+    assert_memory_equal(attr, data, 8);
+    assert_int_equal(lfs_unmount(lfs), 0);
     wdev_free(&d);
 }
 
@@ -473,6 +501,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_configs),
         cmocka_unit_test(test_valid_edges),
+        cmocka_unit_test(test_large_prog_size),
         cmocka_unit_test(test_format_needs_writes),
         cmocka_unit_test(test_readonly_device),
         cmocka_unit_test(test_no_sync),
