@@ -153,19 +153,29 @@ fixmlist:;
 
 /* Commit to pdir: optionally the delete that completes a pending move out
  * of pdir (needed when pdir is re-linked, as its ids may shift), then one
- * more attribute. */
+ * more attribute.  *adjust, if given, is a tag lfs_fs_parent found in pdir:
+ * its id is as a fetch shows it, with the source of a move already on disk
+ * hidden (lfs_mdir_fetchmatch); the commit needs the id after its delete. */
 static int lfs_dir_fixcommit(lfs_t *lfs, lfs_mdir_t *pdir,
         lfs_tag_t tag, const void *buffer, lfs_tag_t *adjust) {
     struct lfs_mattr attrs[2];
     int count = 0;
+    int32_t shift = 0;
+    if (adjust && lfs_gstate_hasmovehere(&lfs->gdisk, pdir->pair)
+            && lfs_tag_id(lfs->gdisk.tag) <= lfs_tag_id(*adjust)) {
+        shift += 1;     // back to the id in the log
+    }
     if (lfs_gstate_hasmovehere(&lfs->gstate, pdir->pair)) {
         uint16_t moveid = (uint16_t)lfs_tag_id(lfs->gstate.tag);
         lfs_fs_prepmove(lfs, LFS_ID_NONE, NULL);
         attrs[count++] = (struct lfs_mattr){
                 lfs_mktag(LFS_TYPE_DELETE, moveid, 0), NULL};
-        if (adjust && moveid < lfs_tag_id(*adjust)) {
-            *adjust = lfs_tag_shift(*adjust, -1);
+        if (adjust && moveid < lfs_tag_id(*adjust) + shift) {
+            shift -= 1;
         }
+    }
+    if (adjust) {
+        *adjust = lfs_tag_shift(*adjust, shift);
     }
     attrs[count++] = (struct lfs_mattr){adjust ? *adjust : tag, buffer};
     const lfs_block_t ppair[2] = {pdir->pair[0], pdir->pair[1]};
@@ -324,10 +334,17 @@ int lfs_dir_commit(lfs_t *lfs, lfs_mdir_t *dir,
     if (state < 0) {
         return state;
     }
+    // orphans the calling operation counts for itself (mkdir, remove and
+    // rename of a directory): still pending after this commit
+    uint32_t own = lfs_gstate_orphans(&lfs->gstate);
     state = lfs_dir_orphaningcommit(lfs, dir, attrs, count);
     if (state == LFS_OK_ORPHANED) {
-        // nested relocations may have left pairs half-linked
+        // nested relocations may have left pairs half-linked; fixing them
+        // clears the whole count, so give the operation's own back
         state = lfs_fs_deorphan(lfs, false);
+        if (state == 0) {
+            state = lfs_fs_preporphans(lfs, (int)own);
+        }
     }
     if (state < 0) {
         lfs_dir_commitfailed(lfs, dir);
