@@ -207,6 +207,8 @@ static int lfs_live_fromsource(void *data, lfs_tag_t tag,
     }
     tag = (tag & ~lfs_mktag(0, 0x3ff, 0)) | lfs_mktag(0, s->toid, 0);
     int res = lfs_tag_hidden(s->lfs, NULL, s->attrs, s->count, s->from, &tag);
+    // never taken: without a log nothing is read, and no caller puts a tag
+    // of the destination id after its LFS_FROM_MOVE
     if (res) {
         return res < 0 ? res : 0;
     }

@@ -312,6 +312,8 @@ static int lfs_file_readsynced(lfs_t *lfs, lfs_file_t *file,
     if (err) {
         return err;
     }
+    // defensive: the flush sizes each read with lfs_ctz_index, as
+    // lfs_ctz_find does, so it never reaches past the block
     if (size > lfs->cfg->block_size - off) {
         return LFS_ERR_CORRUPT;
     }
@@ -376,6 +378,8 @@ int lfs_file_flush(lfs_t *lfs, lfs_file_t *file) {
 lfs_ssize_t lfs_file_rawwrite(lfs_t *lfs, lfs_file_t *file,
         const void *buffer, lfs_size_t size) {
     if (file->flags & LFS_F_READING) {
+        // cannot fail: a reading handle has nothing unwritten (a read
+        // flushes first), and such a flush only drops the cache
         int err = lfs_file_flush(lfs, file);
         if (err) {
             return err;

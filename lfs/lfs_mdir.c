@@ -158,6 +158,9 @@ static int lfs_mdir_walklog(lfs_t *lfs, lfs_mdir_t *dir,
             maybeerased = lfs_tag_iscrc(ptag);
             break;
         }
+        // past this check every read of the tag's data (and a match's)
+        // stays inside the block: their LFS_ERR_CORRUPT breaks below are
+        // defensive, only device errors come back
         if (lfs_tag_dsize(tag) > block_size - off) {
             break;
         }
@@ -401,6 +404,8 @@ lfs_stag_t lfs_mdir_getslice(lfs_t *lfs, const lfs_mdir_t *dir,
     if (byid && lfs_gstate_hasmovehere(&lfs->gdisk, dir->pair)
             && lfs_tag_id(lfs->gdisk.tag) <= lfs_tag_id(gtag)) {
         gdiff -= 1;
+        // only a pair holding id 0x3fe (the core splits pairs at 0xff ids)
+        // with a move below it: no test builds one
         if (lfs_tag_id(gtag) + 1 >= LFS_ID_NONE) {
             return LFS_ERR_NOENT;
         }
@@ -468,6 +473,7 @@ int lfs_mdir_getread(lfs_t *lfs, const lfs_mdir_t *dir,
         lfs_tag_t gmask, lfs_tag_t gtag,
         lfs_off_t off, void *buffer, lfs_size_t size) {
     uint8_t *data = buffer;
+    // defensive: the one caller, lfs_file_rawread, stays inside the block
     if (off > lfs->cfg->block_size || size > lfs->cfg->block_size - off) {
         return LFS_ERR_CORRUPT;
     }

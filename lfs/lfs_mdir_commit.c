@@ -104,6 +104,8 @@ static int lfs_dir_relocatingcommit(lfs_t *lfs, lfs_mdir_t *dir,
         if (lfs_tag_type3(tag) == LFS_TYPE_CREATE) {
             dir->count += 1;
         } else if (lfs_tag_type3(tag) == LFS_TYPE_DELETE) {
+            // defensive: every delete names an id found in the pair, and
+            // lfs_fs_demove checks a pending move's id against the count
             if (dir->count == 0) {
                 return LFS_ERR_CORRUPT;
             }
@@ -297,6 +299,7 @@ int lfs_dir_orphaningcommit(lfs_t *lfs, lfs_mdir_t *dir,
             if (lfs_gstate_orphans(&lfs->gstate) > 0) {
                 err = lfs_fs_preporphans(lfs, -(int)hasparent);
                 if (err) {
+                    // unreachable: at most 1 is taken from a positive count
                     return err;
                 }
             }

@@ -68,6 +68,7 @@ static int lfs_dir_prepremove(lfs_t *lfs, const lfs_mdir_t *parent,
     if (dir->m.count > 0 || dir->m.split) {
         return LFS_ERR_NOTEMPTY;
     }
+    // cannot fail: the repair at the start of the call left the count 0
     err = lfs_fs_preporphans(lfs, +1);
     if (err) {
         return err;
@@ -143,6 +144,8 @@ int lfs_rawmkdir(lfs_t *lfs, const char *path) {
         if (err) {
             return err;
         }
+        // cannot fail: lfs_dir_commit leaves the operation's own orphan
+        // counted, also when it repairs nested relocations
         err = lfs_fs_preporphans(lfs, -1);
         if (err) {
             return err;
@@ -197,6 +200,7 @@ int lfs_rawremove(lfs_t *lfs, const char *path) {
     if (err) {
         return err;
     }
+    // cannot fail, as in mkdir
     err = lfs_fs_preporphans(lfs, -1);
     if (err) {
         return err;
@@ -337,6 +341,7 @@ done:
     if (err) {
         return err;
     }
+    // cannot fail, as in mkdir
     err = lfs_fs_preporphans(lfs, -1);
     if (err) {
         return err;

@@ -85,6 +85,8 @@ int lfs_fs_knowgstate(lfs_t *lfs) {
 
 int lfs_fs_preporphans(lfs_t *lfs, int orphans) {
     int32_t count = (int32_t)lfs_gstate_orphans(&lfs->gstate) + orphans;
+    // defensive: no caller takes back more than it counted, and 0x1ff
+    // orphans would take ~500 relocations nested in one commit
     if (count < 0 || count > 0x1ff) {
         return LFS_ERR_CORRUPT;
     }
@@ -302,6 +304,8 @@ int lfs_fs_deorphan(lfs_t *lfs, bool powerloss) {
                     if (state < 0) {
                         return state;
                     }
+                    // an unlink whose commit relocates a pair and then its
+                    // parent's: no test's cut leaves that to repair
                     if (state == LFS_OK_ORPHANED) {
                         moreorphans = true;
                     }
@@ -317,6 +321,7 @@ int lfs_fs_deorphan(lfs_t *lfs, bool powerloss) {
         // every round fixes at least one pair; a disk that keeps making
         // new orphans is corrupt
         rounds += 1;
+        // defensive bound: no image found that keeps making orphans
         if (rounds > 2*lfs->block_count + 2) {
             return LFS_ERR_CORRUPT;
         }

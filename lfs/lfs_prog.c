@@ -122,6 +122,9 @@ int lfs_bd_erase(lfs_t *lfs, lfs_block_t block) {
     if (!lfs->cfg->erase) {
         return LFS_ERR_IO;
     }
+    // reached only if the block read last is erased next: lfs_dir_alloc's
+    // revision read comes closest, but the compaction after it erases the
+    // pair's other block; no sequence found that gets here
     if (lfs->rcache.block == block) {
         lfs_cache_drop(&lfs->rcache);
     }
