@@ -410,6 +410,21 @@ static inline void mb_commit(struct mbuilder *m, lfs_size_t fcrc_size) {
     m->ptag = tag;
 }
 
+/* A new entry: a file with inline data, or a directory naming a pair. */
+static inline void mb_file(struct mbuilder *m, uint32_t id, const char *name,
+        const char *data) {
+    mb_tag(m, mk(0x401, id, 0), NULL);
+    mb_name(m, LFS_TYPE_REG, id, name);
+    mb_tag(m, mk(0x201, id, (uint32_t)strlen(data)), data);
+}
+
+static inline void mb_dir(struct mbuilder *m, uint32_t id, const char *name,
+        lfs_block_t a, lfs_block_t b) {
+    mb_tag(m, mk(0x401, id, 0), NULL);
+    mb_name(m, LFS_TYPE_DIR, id, name);
+    mb_pair(m, 0x200, id, a, b);
+}
+
 /* A gstate delta: tag (0x80000000 for "orphans exist", a delete tag for a
  * pending move) and the pair a move is in. */
 static inline void mb_gstate(struct mbuilder *m, uint32_t tag,

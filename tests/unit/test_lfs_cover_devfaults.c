@@ -152,17 +152,23 @@ static void sweep(const struct scenario *s) {
 #define DROP_FILES 12
 #define DROP_KEEP 6
 
-/* "p" holds DROP_FILES files, spread over several pairs. */
-static void drop_setup(struct wdev *d) {
+/* A fresh filesystem, mounted, with directory "p" holding files
+ * "p/f00".. "p/f<n-1>". */
+static void dir_of_files(struct wdev *d, int n) {
     lfs_t *lfs = &d->lfs;
     assert_int_equal(lfs_format(lfs, &d->cfg), 0);
     assert_int_equal(lfs_mount(lfs, &d->cfg), 0);
     assert_int_equal(lfs_mkdir(lfs, "p"), 0);
-    for (int i = 0; i < DROP_FILES; i++) {
+    for (int i = 0; i < n; i++) {
         char path[16];
         fname(path, "p", "f", i);
         put(lfs, path);
     }
+}
+
+/* "p" holds DROP_FILES files, spread over several pairs. */
+static void drop_setup(struct wdev *d) {
+    dir_of_files(d, DROP_FILES);
 }
 
 /* Remove the upper files, last first: the tail pairs empty and drop. */
@@ -195,15 +201,7 @@ static void test_drop_faults(void **state) {
 
 /* "p" holds SPLIT_FILES files "f..", in one pair. */
 static void split_setup(struct wdev *d) {
-    lfs_t *lfs = &d->lfs;
-    assert_int_equal(lfs_format(lfs, &d->cfg), 0);
-    assert_int_equal(lfs_mount(lfs, &d->cfg), 0);
-    assert_int_equal(lfs_mkdir(lfs, "p"), 0);
-    for (int i = 0; i < SPLIT_FILES; i++) {
-        char path[16];
-        fname(path, "p", "f", i);
-        put(lfs, path);
-    }
+    dir_of_files(d, SPLIT_FILES);
 }
 
 /* With every "f.." open, files "a.." (sorting first) push the pair to
@@ -303,6 +301,26 @@ static void test_expand_faults(void **state) {
     sweep(&s);
 }
 
+/* A fresh filesystem, mounted, holding file "k". */
+static void fs_with_k(struct wdev *d) {
+    dev_init(d);
+    assert_int_equal(lfs_format(&d->lfs, &d->cfg), 0);
+    assert_int_equal(lfs_mount(&d->lfs, &d->cfg), 0);
+    put(&d->lfs, "k");
+}
+
+/* Powered back and remounted: "k" as written, no directory "d". */
+static void expect_k_not_d(struct wdev *d) {
+    lfs_t *lfs = &d->lfs;
+    bd_emu_power_on(d->bd);
+    assert_int_equal(lfs_mount(lfs, &d->cfg), 0);
+    expect_file(lfs, "k", false);
+    struct lfs_info info;
+    assert_int_equal(lfs_stat(lfs, "d", &info), LFS_ERR_NOENT);
+    assert_int_equal(lfs_unmount(lfs), 0);
+    wdev_free(d);
+}
+
 /* ---- a failed commit whose gstate re-read fails too --------------------- */
 
 /* A failed commit re-reads the gstate from every pair (it may have landed
@@ -315,10 +333,7 @@ static void test_reread_faults(void **state) {
     unsigned long reads = 0;
     for (unsigned long n = 0; n == 0 || n <= reads; n++) {
         for (unsigned long k = 1; k <= (n ? 40 : 1); k++) {
-            dev_init(&d);
-            assert_int_equal(lfs_format(lfs, &d.cfg), 0);
-            assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
-            put(lfs, "k");
+            fs_with_k(&d);
             assert_int_equal(lfs_mkdir(lfs, "d"), 0);
             reads_seen = 0;
             read_fail_at = n;
@@ -355,11 +370,8 @@ static void test_reread_faults(void **state) {
 static void test_sync_after_failed_commit(void **state) {
     (void)state;
     struct wdev d;
-    dev_init(&d);
+    fs_with_k(&d);
     lfs_t *lfs = &d.lfs;
-    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
-    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
-    put(lfs, "k");
     lfs_file_t f;
     assert_int_equal(lfs_file_open(lfs, &f, "k", LFS_O_RDWR), 0);
     assert_int_equal(lfs_file_write(lfs, &f, "xy", 2), 2);
@@ -369,13 +381,7 @@ static void test_sync_after_failed_commit(void **state) {
     assert_int_equal(lfs_file_sync(lfs, &f), LFS_ERR_IO);
     assert_int_equal(lfs_file_close(lfs, &f), 0);
     assert_int_equal(lfs_unmount(lfs), 0);
-    bd_emu_power_on(d.bd);
-    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
-    expect_file(lfs, "k", false);
-    struct lfs_info info;
-    assert_int_equal(lfs_stat(lfs, "d", &info), LFS_ERR_NOENT);
-    assert_int_equal(lfs_unmount(lfs), 0);
-    wdev_free(&d);
+    expect_k_not_d(&d);
 }
 
 /* ---- a bad block in the superblock pair --------------------------------- */
@@ -386,11 +392,8 @@ static void test_sync_after_failed_commit(void **state) {
 static void test_superblock_pair_bad(void **state) {
     (void)state;
     struct wdev d;
-    dev_init(&d);
+    fs_with_k(&d);
     lfs_t *lfs = &d.lfs;
-    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
-    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
-    put(lfs, "k");
     assert_int_equal(lfs_unmount(lfs), 0);
     assert_int_equal(bd_emu_set_bad(d.bd, 0, 1), 0);
     assert_int_equal(bd_emu_set_bad(d.bd, 1, 1), 0);
@@ -398,12 +401,7 @@ static void test_superblock_pair_bad(void **state) {
     assert_int_equal(lfs_mkdir(lfs, "d"), LFS_ERR_NOSPC);
     expect_file(lfs, "k", false);
     assert_int_equal(lfs_unmount(lfs), 0);
-    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
-    expect_file(lfs, "k", false);
-    struct lfs_info info;
-    assert_int_equal(lfs_stat(lfs, "d", &info), LFS_ERR_NOENT);
-    assert_int_equal(lfs_unmount(lfs), 0);
-    wdev_free(&d);
+    expect_k_not_d(&d);
 }
 
 /* ---- a full device when a pair should split ----------------------------- */

@@ -252,6 +252,12 @@ static void test_skiplist_pointer_out_of_range(void **state) {
     wdev_free(&d);
 }
 
+/* Block 0 of the root: a superblock for BS and BC, commit still open. */
+static void root_begin(struct mbuilder *m) {
+    mb_begin(m, blk, BS, 16, 1);
+    mb_superblock(m, 0x00020001, BS, BC, 0, 0, 0);
+}
+
 /* ---- a threaded list that turns cyclic after mount ---------------------- */
 
 /* {0,1}: superblock, "d" -> {4,5}, soft tail {2,3}, and with `orphans` the
@@ -260,11 +266,8 @@ static void test_skiplist_pointer_out_of_range(void **state) {
 static void build_chain(struct wdev *d, bool orphans) {
     wdev_init(d, 16, 16, BS, BC, 64);
     struct mbuilder m;
-    mb_begin(&m, blk, BS, 16, 1);
-    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 1, 0), NULL);
-    mb_name(&m, LFS_TYPE_DIR, 1, "d");
-    mb_pair(&m, LFS_TYPE_DIRSTRUCT, 1, 4, 5);
+    root_begin(&m);
+    mb_dir(&m, 1, "d", 4, 5);
     mb_pair(&m, LFS_TYPE_SOFTTAIL, 0x3ff, 2, 3);
     if (orphans) {
         mb_gstate(&m, 0x80000000, 0, 0);
@@ -276,9 +279,7 @@ static void build_chain(struct wdev *d, bool orphans) {
     mb_commit(&m, 0);
     put_block(d, 2);
     mb_begin(&m, blk, BS, 16, 1);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 0, 0), NULL);
-    mb_name(&m, LFS_TYPE_REG, 0, "x");
-    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 0, 5), "hello");
+    mb_file(&m, 0, "x", "hello");
     mb_commit(&m, 0);
     put_block(d, 4);
     assert_int_equal(lfs_mount(&d->lfs, &d->cfg), 0);
@@ -362,8 +363,7 @@ static void build_lone_orphan(struct wdev *d) {
     d->cfg.read = flaky_read;
     read_fail_at = 0;
     struct mbuilder m;
-    mb_begin(&m, blk, BS, 16, 1);
-    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
+    root_begin(&m);
     mb_pair(&m, LFS_TYPE_SOFTTAIL, 0x3ff, 2, 3);
     mb_gstate(&m, 0x80000000, 0, 0);
     mb_commit(&m, 0);
@@ -431,11 +431,8 @@ static void test_move_past_count(void **state) {
     struct wdev d;
     wdev_init(&d, 16, 16, BS, BC, 64);
     struct mbuilder m;
-    mb_begin(&m, blk, BS, 16, 1);
-    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 1, 0), NULL);
-    mb_name(&m, LFS_TYPE_REG, 1, "g");
-    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 1, 5), "hello");
+    root_begin(&m);
+    mb_file(&m, 1, "g", "hello");
     mb_gstate(&m, mk(LFS_TYPE_DELETE, 5, 0), 0, 1);
     mb_commit(&m, 0);
     put_block(&d, 0);
@@ -460,17 +457,12 @@ static void test_pair_off_the_list(void **state) {
     wdev_init(&d, 16, 16, BS, BC, 64);
     d.cfg.block_cycles = 1;
     struct mbuilder m;
-    mb_begin(&m, blk, BS, 16, 1);
-    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 1, 0), NULL);
-    mb_name(&m, LFS_TYPE_DIR, 1, "d");
-    mb_pair(&m, LFS_TYPE_DIRSTRUCT, 1, 4, 5);
+    root_begin(&m);
+    mb_dir(&m, 1, "d", 4, 5);
     mb_commit(&m, 0);
     put_block(&d, 0);
     mb_begin(&m, blk, BS, 16, 2);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 0, 0), NULL);
-    mb_name(&m, LFS_TYPE_REG, 0, "x");
-    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 0, 5), "hello");
+    mb_file(&m, 0, "x", "hello");
     mb_commit(&m, 0);
     put_block(&d, 4);
     lfs_t *lfs = &d.lfs;
@@ -484,23 +476,18 @@ static void test_pair_off_the_list(void **state) {
     wdev_free(&d);
 }
 
-/* "d" -> {2,3} (also the root's tail), whose log opens with a splice of +2 at id 0 (a type no
- * littlefs writes; creates are +1): looking ids 0 and 1 up walks that
- * history back to id -2, which is LFS_ERR_CORRUPT to the listing and the
- * traversal. The root and its file "g" are unaffected. */
+/* "d" -> {2,3} (also the root's tail), whose log opens with a splice of
+ * +2 at id 0 (a type no littlefs writes; creates are +1): looking ids 0
+ * and 1 up walks that history back to id -2, which is LFS_ERR_CORRUPT to
+ * the listing and the traversal. The root and its file "g" are unaffected. */
 static void test_splice_out_of_range(void **state) {
     (void)state;
     struct wdev d;
     wdev_init(&d, 16, 16, BS, BC, 64);
     struct mbuilder m;
-    mb_begin(&m, blk, BS, 16, 1);
-    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 1, 0), NULL);
-    mb_name(&m, LFS_TYPE_DIR, 1, "d");
-    mb_pair(&m, LFS_TYPE_DIRSTRUCT, 1, 2, 3);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 2, 0), NULL);
-    mb_name(&m, LFS_TYPE_REG, 2, "g");
-    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 2, 5), "hello");
+    root_begin(&m);
+    mb_dir(&m, 1, "d", 2, 3);
+    mb_file(&m, 2, "g", "hello");
     mb_pair(&m, LFS_TYPE_SOFTTAIL, 0x3ff, 2, 3);
     mb_commit(&m, 0);
     put_block(&d, 0);
@@ -546,11 +533,8 @@ static void test_fcrc_wider_than_cache(void **state) {
     wdev_init(&d, 16, 16, BS, BC, 16);
     d.cfg.read = flaky_read;
     struct mbuilder m;
-    mb_begin(&m, blk, BS, 16, 1);
-    mb_superblock(&m, 0x00020001, BS, BC, 0, 0, 0);
-    mb_tag(&m, mk(LFS_TYPE_CREATE, 1, 0), NULL);
-    mb_name(&m, LFS_TYPE_REG, 1, "g");
-    mb_tag(&m, mk(LFS_TYPE_INLINESTRUCT, 1, 5), "hello");
+    root_begin(&m);
+    mb_file(&m, 1, "g", "hello");
     mb_commit(&m, 256);
     put_block(&d, 0);
     lfs_t *lfs = &d.lfs;
