@@ -12,6 +12,15 @@
  */
 #include "lfs_internal.h"
 
+/* A pair gc compacts: not known erased after its log, or past the
+ * threshold. */
+static bool lfs_fs_gcstale(const lfs_t *lfs, const lfs_mdir_t *dir) {
+    const struct lfs_config *cfg = lfs->cfg;
+    lfs_size_t thresh = cfg->compact_thresh ? cfg->compact_thresh
+            : cfg->block_size - cfg->block_size/8;
+    return !dir->erased || dir->off > thresh;
+}
+
 int lfs_fs_rawgc(lfs_t *lfs) {
     int err = lfs_fs_forceconsistency(lfs);
     if (err) {
@@ -21,23 +30,9 @@ int lfs_fs_rawgc(lfs_t *lfs) {
     const struct lfs_config *cfg = lfs->cfg;
     // a threshold that leaves less than a prog unit free achieves nothing
     if (cfg->compact_thresh < cfg->block_size - cfg->prog_size) {
-        lfs_mdir_t mdir = {.tail = {0, 1}};
-        lfs_chainwalk_t walk;
-        lfs_chainwalk_start(&walk);
-        while (!lfs_pair_isnull(mdir.tail)) {
-            err = lfs_mdir_fetchtail(lfs, &walk, &mdir);
-            if (err) {
-                return err;
-            }
-            lfs_size_t thresh = cfg->compact_thresh ? cfg->compact_thresh
-                    : cfg->block_size - cfg->block_size/8;
-            if (!mdir.erased || mdir.off > thresh) {
-                mdir.erased = false;
-                err = lfs_dir_commit(lfs, &mdir, NULL, 0);
-                if (err) {
-                    return err;
-                }
-            }
+        err = lfs_dir_compacteach(lfs, lfs_fs_gcstale);
+        if (err) {
+            return err;
         }
     }
 

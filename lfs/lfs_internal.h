@@ -214,6 +214,8 @@ int lfs_dir_orphaningcommit(lfs_t *lfs, lfs_mdir_t *dir,
 int lfs_dir_commit(lfs_t *lfs, lfs_mdir_t *dir,
         const struct lfs_mattr *attrs, int count);
 int lfs_dir_drop(lfs_t *lfs, lfs_mdir_t *dir, lfs_mdir_t *tail);
+int lfs_dir_compacteach(lfs_t *lfs,
+        bool (*stale)(const lfs_t *lfs, const lfs_mdir_t *dir));
 
 /* ---- lfs_orphan.c: global state, moves, orphans ------------------------- */
 void lfs_fs_prepmove(lfs_t *lfs, uint16_t id, const lfs_block_t pair[2]);

@@ -369,3 +369,27 @@ int lfs_dir_drop(lfs_t *lfs, lfs_mdir_t *dir, lfs_mdir_t *tail) {
         lfs_mktag(LFS_TYPE_TAIL + tail->split, LFS_ID_NONE, 8), raw};
     return lfs_dir_commit(lfs, dir, &attr, 1);
 }
+
+/* Compact every pair on the threaded list that stale() picks (a commit of
+ * nothing to a pair not taken as erased is a compaction).  Pairs split or
+ * relocated on the way are followed through their tails. */
+int lfs_dir_compacteach(lfs_t *lfs,
+        bool (*stale)(const lfs_t *lfs, const lfs_mdir_t *dir)) {
+    lfs_mdir_t mdir = {.tail = {0, 1}};
+    lfs_chainwalk_t walk;
+    lfs_chainwalk_start(&walk);
+    while (!lfs_pair_isnull(mdir.tail)) {
+        int err = lfs_mdir_fetchtail(lfs, &walk, &mdir);
+        if (err) {
+            return err;
+        }
+        if (stale(lfs, &mdir)) {
+            mdir.erased = false;
+            err = lfs_dir_commit(lfs, &mdir, NULL, 0);
+            if (err) {
+                return err;
+            }
+        }
+    }
+    return 0;
+}

@@ -24,7 +24,7 @@
  * does the same.  A mount that only reads writes nothing, as in littlefs:
  * until the first write its reads of such a commit may disagree.
  *
- * Assumes the commit layer (lfs_dir_commit) and the tail walk of lfs_mdir.c.
+ * Assumes the commit layer (lfs_dir_commit, lfs_dir_compacteach).
  */
 #include "lfs_internal.h"
 
@@ -60,25 +60,17 @@ void lfs_settle_wrote(lfs_t *lfs, const lfs_mdir_t *dir) {
     lfs->settle.next = (uint8_t)((lfs->settle.next + 1) % LFS_SETTLE_RING);
 }
 
+static bool lfs_settle_unsettled(const lfs_t *lfs, const lfs_mdir_t *dir) {
+    return !lfs_settle_canappend(lfs, dir);
+}
+
 int lfs_settle_all(lfs_t *lfs) {
     if (lfs->settle.all) {
         return 0;
     }
-    lfs_mdir_t mdir = {.tail = {0, 1}};
-    lfs_chainwalk_t walk;
-    lfs_chainwalk_start(&walk);
-    while (!lfs_pair_isnull(mdir.tail)) {
-        int err = lfs_mdir_fetchtail(lfs, &walk, &mdir);
-        if (err) {
-            return err;
-        }
-        if (!lfs_settle_canappend(lfs, &mdir)) {
-            mdir.erased = false;    // a commit of nothing: a compaction
-            err = lfs_dir_commit(lfs, &mdir, NULL, 0);
-            if (err) {
-                return err;
-            }
-        }
+    int err = lfs_dir_compacteach(lfs, lfs_settle_unsettled);
+    if (err) {
+        return err;
     }
     lfs->settle.all = true;
     return 0;
