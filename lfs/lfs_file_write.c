@@ -212,6 +212,19 @@ static int lfs_file_relocate(lfs_t *lfs, lfs_file_t *file) {
     }
 }
 
+/* A write failed after progging bytes RAM does not account for: continue
+ * in a fresh block holding what the file has of this one. */
+static int lfs_file_movetainted(lfs_t *lfs, lfs_file_t *file) {
+    if (!(file->flags & LFS_F_MOVE)) {
+        return 0;
+    }
+    int err = lfs_file_relocate(lfs, file);
+    if (!err) {
+        file->flags &= ~LFS_F_MOVE;
+    }
+    return err;
+}
+
 /* Inline data to a block of its own. */
 static int lfs_file_outline(lfs_t *lfs, lfs_file_t *file) {
     file->off = file->pos;
@@ -266,22 +279,27 @@ static lfs_ssize_t lfs_file_flushedwrite(lfs_t *lfs, lfs_file_t *file,
                 file->off = file->pos;
             }
             file->flags |= LFS_F_WRITING;
+            file->flags &= ~LFS_F_MOVE;
         }
 
         lfs_size_t diff = lfs_min(nsize, lfs->cfg->block_size - file->off);
-        while (true) {
-            int err = lfs_bd_prog(lfs, &file->cache, &lfs->rcache, true,
+        int err = lfs_file_movetainted(lfs, file);
+        while (!err) {
+            err = lfs_bd_prog(lfs, &file->cache, &lfs->rcache, true,
                     file->block, file->off, data, diff);
             if (!err) {
                 break;
             }
             if (err == LFS_ERR_CORRUPT) {
                 err = lfs_file_relocate(lfs, file);
+            } else {
+                // a cache flushed on the way may have progged some of data
+                file->flags |= LFS_F_MOVE;
             }
-            if (err) {
-                file->flags |= LFS_F_ERRED;
-                return err;
-            }
+        }
+        if (err) {
+            file->flags |= LFS_F_ERRED;
+            return err;
         }
 
         file->pos += diff;
@@ -351,17 +369,20 @@ int lfs_file_flush(lfs_t *lfs, lfs_file_t *file) {
             }
         }
 
-        while (true) {
-            int err = lfs_bd_flush(lfs, &file->cache, &lfs->rcache, true);
+        int err = lfs_file_movetainted(lfs, file);
+        while (!err) {
+            err = lfs_bd_flush(lfs, &file->cache, &lfs->rcache, true);
             if (!err) {
                 break;
             }
             if (err == LFS_ERR_CORRUPT) {
                 err = lfs_file_relocate(lfs, file);
+            } else {
+                file->flags |= LFS_F_MOVE;
             }
-            if (err) {
-                return err;
-            }
+        }
+        if (err) {
+            return err;
         }
     } else {
         file->pos = lfs_max(file->pos, file->ctz.size);

@@ -24,6 +24,8 @@
 #define LFS_F_READING 0x040000u /* block/off locate pos */
 #define LFS_F_ERRED   0x080000u /* a write failed: sync does nothing */
 #define LFS_F_INLINE  0x100000u /* data lives in the metadata pair */
+#define LFS_F_MOVE    0x200000u /* the block holds progged bytes past off:
+                                 * relocate before writing to it again */
 
 /* Results of comparing on-disk bytes with a buffer. */
 enum lfs_cmp {

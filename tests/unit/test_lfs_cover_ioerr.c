@@ -103,18 +103,16 @@ static void workload(struct wdev *d) {
         ok(lfs_file_close(lfs, &g));
     }
     // a write in the middle of a skip-list (the rest is copied after it),
-    // a truncate that grows the file, a write past its end (zeros between)
-    // (after an error the handle is only closed: writing on through it can
-    // prog bytes twice, see test_lfs_known_bugs.c)
+    // a truncate that grows the file, a write past its end (zeros between);
+    // the handle is used on after an error (no byte may be progged twice)
     if (ok(lfs_file_open(lfs, &g, "w", LFS_O_RDWR | LFS_O_CREAT)) >= 0) {
-        if (ok(lfs_file_write(lfs, &g, buf, 2*BS + 100)) >= 0
-                && ok(lfs_file_sync(lfs, &g)) >= 0
-                && ok(lfs_file_seek(lfs, &g, 10, LFS_SEEK_SET)) >= 0
-                && ok(lfs_file_write(lfs, &g, buf, 5)) >= 0
-                && ok(lfs_file_truncate(lfs, &g, 3*BS)) >= 0
-                && ok(lfs_file_seek(lfs, &g, 4*BS, LFS_SEEK_SET)) >= 0) {
-            ok(lfs_file_write(lfs, &g, buf, 1));
-        }
+        ok(lfs_file_write(lfs, &g, buf, 2*BS + 100));
+        ok(lfs_file_sync(lfs, &g));
+        ok(lfs_file_seek(lfs, &g, 10, LFS_SEEK_SET));
+        ok(lfs_file_write(lfs, &g, buf, 5));
+        ok(lfs_file_truncate(lfs, &g, 3*BS));
+        ok(lfs_file_seek(lfs, &g, 4*BS, LFS_SEEK_SET));
+        ok(lfs_file_write(lfs, &g, buf, 1));
         ok(lfs_file_close(lfs, &g));
     }
     ok(lfs_remove(lfs, "w"));
@@ -300,11 +298,66 @@ static void test_format_errors(void **state) {
     bd_emu_destroy(d.bd);
 }
 
+/* ---- writing on through a handle after a failed read-back ------------- */
+
+/* A write in the middle of a three-block file, then a truncate that grows
+ * it: the flush copies the old data after the new bytes through the
+ * file's cache. If the read-back that validates a flushed cache fails, the
+ * cache's bytes are on the device beyond what the handle accounts for;
+ * writing on through the handle (here a seek, which flushes again) must
+ * continue in a fresh block (LFS_F_MOVE), not prog them again (strict
+ * bd_emu counts that; NAND forbids it).  The truncate with its n-th read
+ * failing (0: none), then the handle used on; returns the truncate's
+ * reads. */
+static unsigned long reprog_run(unsigned long n) {
+    static uint8_t buf[3*512];
+    wfill(buf, sizeof(buf), 2);
+    struct wdev d;
+    wdev_init(&d, 16, 16, 512, 48, 64);
+    d.cfg.read = flaky_read;
+    read_fail_at = 0;
+    lfs_t *lfs = &d.lfs;
+    assert_int_equal(lfs_format(lfs, &d.cfg), 0);
+    assert_int_equal(lfs_mount(lfs, &d.cfg), 0);
+    lfs_file_t f;
+    assert_int_equal(lfs_file_open(lfs, &f, "w", LFS_O_RDWR | LFS_O_CREAT), 0);
+    assert_int_equal(lfs_file_write(lfs, &f, buf, 2*512 + 100), 2*512 + 100);
+    assert_int_equal(lfs_file_sync(lfs, &f), 0);
+    assert_int_equal(lfs_file_seek(lfs, &f, 10, LFS_SEEK_SET), 10);
+    assert_int_equal(lfs_file_write(lfs, &f, buf, 5), 5);
+    reads_seen = 0;
+    read_fail_at = n;
+    int res = lfs_file_truncate(lfs, &f, 3*512);
+    unsigned long reads = reads_seen;
+    read_fail_at = 0;
+    assert_int_equal(res, n ? LFS_ERR_IO : 0);
+    lfs_file_seek(lfs, &f, 4*512, LFS_SEEK_SET);
+    lfs_file_write(lfs, &f, buf, 1);
+    lfs_file_close(lfs, &f);
+    if (wdev_violations(&d) != 0) {
+        fail_msg("read %lu of the truncate failed: a later write progged "
+                "bytes already progged", n);
+    }
+    assert_int_equal(lfs_unmount(lfs), 0);
+    wdev_free(&d);
+    return reads;
+}
+
+static void test_readback_error_then_write_on(void **state) {
+    (void)state;
+    unsigned long reads = reprog_run(0);
+    assert_true(reads > 0);
+    for (unsigned long n = 1; n <= reads; n++) {
+        reprog_run(n);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_errors),
         cmocka_unit_test(test_read_error_sweep),
         cmocka_unit_test(test_dead_device_sweep),
+        cmocka_unit_test(test_readback_error_then_write_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
