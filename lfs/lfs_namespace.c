@@ -79,6 +79,23 @@ static int lfs_dir_prepremove(lfs_t *lfs, const lfs_mdir_t *parent,
     return 0;
 }
 
+/* The entry naming a directory is gone (remove, or rename over it): unlink
+ * its now parentless pair from the threaded list (pred is scratch for its
+ * predecessor) and uncount the orphan lfs_dir_prepremove counted. */
+static int lfs_dir_unlinkremoved(lfs_t *lfs, lfs_mdir_t *removed,
+        lfs_mdir_t *pred) {
+    int err = lfs_fs_pred(lfs, removed->pair, pred);
+    if (err) {
+        return err;
+    }
+    // cannot fail, as in mkdir
+    err = lfs_fs_preporphans(lfs, -1);
+    if (err) {
+        return err;
+    }
+    return lfs_dir_drop(lfs, pred, removed);
+}
+
 int lfs_rawmkdir(lfs_t *lfs, const char *path) {
     int err = lfs_fs_forceconsistency(lfs);
     if (err) {
@@ -195,17 +212,7 @@ int lfs_rawremove(lfs_t *lfs, const char *path) {
         return err;
     }
 
-    // unlink the now parentless pair from the threaded list
-    err = lfs_fs_pred(lfs, dir.m.pair, &cwd);
-    if (err) {
-        return err;
-    }
-    // cannot fail, as in mkdir
-    err = lfs_fs_preporphans(lfs, -1);
-    if (err) {
-        return err;
-    }
-    return lfs_dir_drop(lfs, &cwd, &dir.m);
+    return lfs_dir_unlinkremoved(lfs, &dir.m, &cwd);
 }
 
 /* Whether path names an entry strictly inside the directory dirpath.
@@ -336,17 +343,7 @@ done:
         return err;
     }
 
-    // unlink the replaced directory's pair
-    err = lfs_fs_pred(lfs, prevdir.m.pair, &newcwd);
-    if (err) {
-        return err;
-    }
-    // cannot fail, as in mkdir
-    err = lfs_fs_preporphans(lfs, -1);
-    if (err) {
-        return err;
-    }
-    return lfs_dir_drop(lfs, &newcwd, &prevdir.m);
+    return lfs_dir_unlinkremoved(lfs, &prevdir.m, &newcwd);
 }
 
 static int lfs_commitattr(lfs_t *lfs, const char *path,
